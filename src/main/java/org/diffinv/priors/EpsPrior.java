@@ -1,0 +1,24 @@
+package org.diffinv.priors;
+
+import ai.djl.ndarray.NDArray;
+import org.diffinv.diffusion.NoiseSchedule;
+
+/**
+ * The one prior interface every sampler and solver uses: a noise predictor
+ * {@code eps_theta(x_t, t)} on a discrete variance-preserving {@link NoiseSchedule}.
+ *
+ * <p>Implemented by the exact analytic priors (Gaussian, Gaussian mixture: closed-form eps at every t) and by
+ * the trained networks, so every solver accepts either. {@link #eps} must be differentiable with respect to
+ * {@code x_t} when the caller records gradients (DPS-style guidance takes a VJP through it).
+ */
+public interface EpsPrior {
+
+    /** The schedule the prior was trained on (or defined with). */
+    NoiseSchedule schedule();
+
+    /**
+     * The predicted noise {@code eps_theta(x_t, t)} for a batch {@code x_t} of shape {@code (N, C, H, W)} at
+     * discrete time index {@code t} in {@code [0, T-1]}.
+     */
+    NDArray eps(NDArray xt, int t);
+}
