@@ -38,13 +38,17 @@ try {
   await page.goto(`${base}/lab/tree/${notebook}`, { waitUntil: 'domcontentloaded' });
   await page.waitForFunction(() => window.jupyterapp && window.jupyterapp.shell, null, { timeout: 120_000 });
   await page.waitForSelector('.jp-NotebookPanel .jp-Cell', { timeout: 120_000 });
-  // wait until the kernel of the opened notebook is connected and idle
+  // wait until the kernel of the opened notebook is connected (JJava reports its status only once it
+  // has executed something, so 'unknown' is normal here)
   await page.waitForFunction(() => {
     const w = window.jupyterapp.shell.currentWidget;
     const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
-    return k && k.status === 'idle';
+    return k && k.connectionStatus === 'connected';
   }, null, { timeout: 180_000 });
-  log('kernel is idle: running all cells');
+  log('kernel connected: clearing the saved outputs, then running all cells');
+  await page.evaluate(() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs'));
+  await page.waitForFunction(() => window.jupyterapp.shell.currentWidget.content.widgets
+    .filter((c) => c.model.type === 'code').every((c) => c.model.executionCount === null), null, { timeout: 30_000 });
   await page.evaluate(() => window.jupyterapp.commands.execute('notebook:run-all-cells'));
   const until = deadline(15);
   for (;;) {
@@ -75,6 +79,15 @@ try {
   log(`screenshot: ${shot}`);
 } catch (e) {
   failed = String(e && e.message ? e.message : e);
+  try {
+    const pages = browser.contexts().flatMap((c) => c.pages());
+    if (pages.length) {
+      const dialog = await pages[0].$('.jp-Dialog');
+      if (dialog) failed += ` (a dialog was open: "${(await dialog.innerText()).slice(0, 200)}")`;
+      await pages[0].screenshot({ path: shot });
+      log(`screenshot of the failure: ${shot}`);
+    }
+  } catch (e2) { /* best effort */ }
 } finally {
   await browser.close();
 }
