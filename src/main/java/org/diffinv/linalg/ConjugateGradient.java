@@ -62,7 +62,7 @@ public final class ConjugateGradient {
         }
         DataType type = b.getDataType();
         if (type != DataType.FLOAT32 && type != DataType.FLOAT64) {
-            throw new IllegalArgumentException("CG needs a FLOAT32 or FLOAT64 right-hand side, got " + type);
+            throw new IllegalArgumentException("CG needs a FLOAT32 or FLOAT64 right-hand side, got " + type.name());
         }
         if (b.getShape().dimension() < 1) {
             throw new IllegalArgumentException("CG needs a batch axis, got a scalar right-hand side");

@@ -53,7 +53,7 @@ public final class Checks {
     public static void requireFloat(NDArray x, String who, String what) {
         DataType t = x.getDataType();
         if (t != DataType.FLOAT32 && t != DataType.FLOAT64) {
-            throw new IllegalArgumentException(who + ": " + what + " must be FLOAT32 or FLOAT64, got " + t);
+            throw new IllegalArgumentException(who + ": " + what + " must be FLOAT32 or FLOAT64, got " + t.name());
         }
     }
 

@@ -157,7 +157,8 @@ public final class Masks {
      * the brush is a disc of radius uniform in {@code [0.02, 0.07] max(H, W)} (at least 0.5 px). The segment
      * is painted stamp by stamp (spacing 0.5 px) and painting stops at the first stamp that reaches
      * {@code rho}; a stamp that would push the ratio above {@code maxHole} is replaced by painting only the nearest pixel,
-     * so the final ratio lies in {@code [rho, maxHole]} whenever {@code maxHole - rho >= 1/(H W)}.
+     * so the final hole count is {@code max(ceil(minHole H W), min(ceil(rho H W), floor(maxHole H W)))} and the
+     * ratio lies in {@code [minHole, maxHole]} (an image too small to hold such a count is rejected).
      *
      * @param minHole the smallest target hole ratio, in (0, 1)
      * @param maxHole the largest target hole ratio, in [minHole, 1)
@@ -174,8 +175,13 @@ public final class Masks {
         double side = Math.max(height, width);
         for (int b = 0; b < batch; b++) {
             double rho = minHole + (maxHole - minHole) * noise.nextDouble();
-            long target = (long) Math.ceil(rho * hw);
             long cap = (long) Math.floor(maxHole * hw);
+            long floor = (long) Math.ceil(minHole * hw);
+            if (floor > cap) {
+                throw new IllegalArgumentException("a " + height + "x" + width + " image has no hole count between "
+                        + minHole + " and " + maxHole + " of its " + hw + " pixels");
+            }
+            long target = Math.max(floor, Math.min((long) Math.ceil(rho * hw), cap));
             int[] holes = {0};
             int offset = b * hw;
             int strokes = 0;
