@@ -75,7 +75,7 @@ public final class Dense {
         return manager.create(values, shape);
     }
 
-    /** The singular value decomposition of a small dense matrix (commons-math3, one-sided Jacobi-free Golub-Kahan). */
+    /** The singular value decomposition of a small dense matrix (commons-math3; compact, singular values descending). */
     public static SingularValueDecomposition svd(RealMatrix a) {
         return new SingularValueDecomposition(a);
     }

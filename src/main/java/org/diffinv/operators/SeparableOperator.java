@@ -42,7 +42,12 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class SeparableOperator implements SvdOperator {
 
-    /** The 1-D matrices of a separable operator for one image size. */
+    /**
+     * The 1-D matrices of a separable operator for one image size.
+     *
+     * @param r the row-axis matrix {@code R}, {@code m x H}
+     * @param c the column-axis matrix {@code C}, {@code n x W}
+     */
     public record Factors(double[][] r, double[][] c) {
     }
 
