@@ -83,15 +83,17 @@ public final class ConjugateGradient {
             double[] bb = toDoubles(innerPerSample(b, b));
             if (x0 == null) {
                 x = b.zerosLike();
+                x.attach(work);
                 r = b.duplicate();
+                r.attach(work);
             } else {
                 x = x0.duplicate();
+                x.attach(work);
                 NDArray mx = m.apply(x);
+                mx.attach(work);
                 r = b.sub(mx);
-                mx.close();
+                r.attach(work);
             }
-            x.attach(work);
-            r.attach(work);
             NDArray p = r.duplicate();
             p.attach(work);
             double[] rr = toDoubles(innerPerSample(r, r));

@@ -33,9 +33,13 @@ public final class Autograd {
         Checks.requireShape(v, op.outputShape(x.getShape()), op.name(), "vjp vector v");
         NDManager parent = x.getManager();
         try (NDManager s = parent.newSubManager()) {
-            NDArray leaf = x.stopGradient().duplicate();
+            NDArray xDetached = x.stopGradient();
+            xDetached.attach(s);
+            NDArray leaf = xDetached.duplicate();
             leaf.attach(s);
-            NDArray cotangent = v.stopGradient().duplicate();
+            NDArray vDetached = v.stopGradient();
+            vDetached.attach(s);
+            NDArray cotangent = vDetached.duplicate();
             cotangent.attach(s);
             leaf.setRequiresGradient(true);
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {

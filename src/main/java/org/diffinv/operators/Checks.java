@@ -60,7 +60,8 @@ public final class Checks {
     /** Checks that every entry of {@code x} is finite (one scalar reduction unless something is wrong). */
     public static void requireFinite(NDArray x, String who, String what) {
         double total;
-        try (NDArray sum = x.stopGradient().sum(); NDArray d = sum.toType(DataType.FLOAT64, false)) {
+        try (NDArray detached = x.stopGradient(); NDArray sum = detached.sum();
+             NDArray d = sum.toType(DataType.FLOAT64, false)) {
             total = d.getDouble();
         }
         if (Double.isFinite(total)) {
@@ -68,8 +69,9 @@ public final class Checks {
         }
         long nan;
         long inf;
-        try (NDArray nanMask = x.isNaN(); NDArray nanCount = nanMask.toType(DataType.INT64, false).sum();
-             NDArray infMask = x.isInfinite(); NDArray infCount = infMask.toType(DataType.INT64, false).sum()) {
+        try (NDArray nanMask = x.isNaN(); NDArray nanLong = nanMask.toType(DataType.INT64, false);
+             NDArray nanCount = nanLong.sum(); NDArray infMask = x.isInfinite();
+             NDArray infLong = infMask.toType(DataType.INT64, false); NDArray infCount = infLong.sum()) {
             nan = nanCount.getLong();
             inf = infCount.getLong();
         }

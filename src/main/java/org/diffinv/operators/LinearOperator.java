@@ -49,8 +49,10 @@ public interface LinearOperator extends Operator {
         Checks.requirePositive(gamma, "gamma");
         double invGamma = 1.0 / gamma;
         NDArray aty = adjoint(y);
-        NDArray rhs = aty.add(z.mul(invGamma));
+        NDArray zScaled = z.mul(invGamma);
+        NDArray rhs = aty.add(zScaled);
         aty.close();
+        zScaled.close();
         NDArray x = ConjugateGradient.solve(v -> {
             NDArray av = apply(v);
             NDArray atav = adjoint(av);

@@ -1,6 +1,7 @@
 package org.diffinv.operators;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
 import java.util.Locale;
@@ -90,14 +91,20 @@ public final class NonlinearBlur implements Operator {
     public NDArray apply(NDArray x) {
         Checks.requireImage(x, name(), "input");
         outputShape(x.getShape());
-        // u = clip((x + 1)/2, 0, 1)
-        NDArray u = x.add(1).mul(0.5).clip(0, 1);
-        // v = -ln(1 - u (1 - e^{-a})) / a
-        NDArray v = u.mul(-norm).add(1).log().mul(-1.0 / a);
-        NDArray b = blur.apply(v);
-        // y = 2 f(b) - 1 = 2 (1 - e^{-a b}) / (1 - e^{-a}) - 1
-        NDArray y = b.mul(-a).exp().mul(-2.0 / norm).add(2.0 / norm - 1);
-        return y;
+        NDManager parent = x.getManager();
+        try (NDManager s = parent.newSubManager()) {
+            x.tempAttach(s); // intermediates land in s and are freed with it; x returns to its manager
+            // u = clip((x + 1)/2, 0, 1)
+            NDArray u = x.add(1).mul(0.5).clip(0, 1);
+            // v = -ln(1 - u (1 - e^{-a})) / a
+            NDArray v = u.mul(-norm).add(1).log().mul(-1.0 / a);
+            NDArray b = blur.apply(v);
+            b.attach(s);
+            // y = 2 f(b) - 1 = 2 (1 - e^{-a b}) / (1 - e^{-a}) - 1
+            NDArray y = b.mul(-a).exp().mul(-2.0 / norm).add(2.0 / norm - 1);
+            y.attach(parent);
+            return y;
+        }
     }
 
     @Override

@@ -69,16 +69,16 @@ public interface SvdOperator extends LinearOperator {
         NDArray uty = ut(y);
         NDArray vtz = vt(z);
         NDArray s = singularValues(vtz);
-        NDArray num = s.mul(uty).add(vtz.mul(invGamma));
-        NDArray den = s.mul(s).add(invGamma);
+        NDArray suty = s.mul(uty);
+        NDArray vtzScaled = vtz.mul(invGamma);
+        NDArray num = suty.add(vtzScaled);
+        NDArray s2 = s.mul(s);
+        NDArray den = s2.add(invGamma);
         NDArray c = num.div(den);
         NDArray x = v(c);
-        uty.close();
-        vtz.close();
-        s.close();
-        num.close();
-        den.close();
-        c.close();
+        for (NDArray t : new NDArray[] {uty, vtz, s, suty, vtzScaled, num, s2, den, c}) {
+            t.close();
+        }
         return x;
     }
 
@@ -86,13 +86,13 @@ public interface SvdOperator extends LinearOperator {
     default NDArray project(NDArray x) {
         NDArray c = vt(x);
         NDArray s = singularValues(c);
-        NDArray keep = s.gt(0).toType(c.getDataType(), false);
+        NDArray positive = s.gt(0);
+        NDArray keep = positive.toType(c.getDataType(), false);
         NDArray ck = c.mul(keep);
         NDArray p = v(ck);
-        c.close();
-        s.close();
-        keep.close();
-        ck.close();
+        for (NDArray t : new NDArray[] {c, s, positive, keep, ck}) {
+            t.close();
+        }
         return p;
     }
 
