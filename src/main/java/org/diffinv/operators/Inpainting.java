@@ -40,7 +40,7 @@ public final class Inpainting implements SvdOperator {
 
     @Override
     public String name() {
-        return String.format("inpainting(%s, %s, hole=%.2f)", label, mask.shape(), mask.holeRatio());
+        return String.format(java.util.Locale.ROOT, "inpainting(%s, %s, hole=%.2f)", label, mask.shape(), mask.holeRatio());
     }
 
     @Override

@@ -111,6 +111,6 @@ public final class Mask {
 
     @Override
     public String toString() {
-        return "Mask" + shape + String.format("[hole=%.3f]", holeRatio());
+        return "Mask" + shape + String.format(java.util.Locale.ROOT, "[hole=%.3f]", holeRatio());
     }
 }
