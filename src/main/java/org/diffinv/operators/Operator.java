@@ -32,4 +32,12 @@ public interface Operator {
      * nonlinear operator and equal to {@code A^T v} for a linear one.
      */
     NDArray vjp(NDArray x, NDArray v);
+
+    /**
+     * The composition "this, then {@code next}": {@code x -> next(this(x))}. Forward tier; see
+     * {@link Composed#of(Operator...)}, which returns a linear composition when every part is linear.
+     */
+    default Operator then(Operator next) {
+        return Composed.of(this, next);
+    }
 }

@@ -1,6 +1,7 @@
 package org.diffinv.operators;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.types.Shape;
 
 /**
@@ -33,14 +34,86 @@ public interface SvdOperator extends LinearOperator {
      */
     NDArray singularValues(NDArray like);
 
-    /** The closed-form pseudo-inverse {@code V S^+ U^T y}. */
-    NDArray pinv(NDArray y);
+    /**
+     * The closed-form pseudo-inverse {@code V S^+ U^T y}, with {@code S^+_i = 1/s_i} for {@code s_i > 0} and
+     * zero for {@code s_i = 0}.
+     */
+    default NDArray pinv(NDArray y) {
+        NDArray c = ut(y);
+        NDArray s = singularValues(c);
+        NDArray sInv = reciprocalOrZero(s);
+        NDArray cs = c.mul(sInv);
+        NDArray x = v(cs);
+        c.close();
+        s.close();
+        sInv.close();
+        cs.close();
+        return x;
+    }
+
+    /** The closed form {@link #pinv(NDArray)}; the CG options are not needed and ignored. */
+    @Override
+    default NDArray pinv(NDArray y, CgOptions options) {
+        return pinv(y);
+    }
+
+    /**
+     * The closed-form proximal map of {@code 1/2 ||A x - y||^2} with step {@code gamma}: in the right singular
+     * basis {@code (s_i^2 + 1/gamma) c_i = s_i (U^T y)_i + (V^T z)_i / gamma}, then {@code x = V c}.
+     * The CG options are not needed and ignored.
+     */
+    @Override
+    default NDArray proxL2(NDArray z, NDArray y, double gamma, CgOptions options) {
+        Checks.requirePositive(gamma, "gamma");
+        double invGamma = 1.0 / gamma;
+        NDArray uty = ut(y);
+        NDArray vtz = vt(z);
+        NDArray s = singularValues(vtz);
+        NDArray suty = s.mul(uty);
+        NDArray vtzScaled = vtz.mul(invGamma);
+        NDArray num = suty.add(vtzScaled);
+        NDArray s2 = s.mul(s);
+        NDArray den = s2.add(invGamma);
+        NDArray c = num.div(den);
+        NDArray x = v(c);
+        for (NDArray t : new NDArray[] {uty, vtz, s, suty, vtzScaled, num, s2, den, c}) {
+            t.close();
+        }
+        return x;
+    }
 
     /** The orthogonal projector onto the row space, {@code P x = A^+ A x = V 1[s > 0] V^T x}. */
-    NDArray project(NDArray x);
+    default NDArray project(NDArray x) {
+        NDArray c = vt(x);
+        NDArray s = singularValues(c);
+        NDArray positive = s.gt(0);
+        NDArray keep = positive.toType(c.getDataType(), false);
+        NDArray ck = c.mul(keep);
+        NDArray p = v(ck);
+        for (NDArray t : new NDArray[] {c, s, positive, keep, ck}) {
+            t.close();
+        }
+        return p;
+    }
 
     /** The measurement shape for a given input shape (alias kept for symmetry with {@link #outputShape}). */
     default Shape measurementShape(Shape inputShape) {
         return outputShape(inputShape);
+    }
+
+    /** Elementwise {@code 1/s} where {@code s > 0}, else 0 (the {@code S^+} of a pseudo-inverse). */
+    static NDArray reciprocalOrZero(NDArray s) {
+        NDArray positive = s.gt(0);
+        NDArray one = s.onesLike();
+        NDArray zero = s.zerosLike();
+        NDArray safe = NDArrays.where(positive, s, one);
+        NDArray inv = one.div(safe);
+        NDArray out = NDArrays.where(positive, inv, zero);
+        positive.close();
+        one.close();
+        zero.close();
+        safe.close();
+        inv.close();
+        return out;
     }
 }

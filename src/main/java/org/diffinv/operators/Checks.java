@@ -1,0 +1,108 @@
+package org.diffinv.operators;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Input validation shared by the operators: every failure is an {@link IllegalArgumentException} whose
+ * message names the operator, the bad value and what was expected.
+ */
+public final class Checks {
+
+    private Checks() {
+    }
+
+    /**
+     * Checks that {@code x} is an image batch {@code (N, C, H, W)} of FLOAT32 or FLOAT64 with finite values.
+     *
+     * <p>The finiteness check is cheap: one sum reduced to a scalar (NaN and opposite infinities propagate to
+     * a non-finite sum); only when the sum is not finite is the tensor scanned to count the bad entries.
+     *
+     * @param x the tensor
+     * @param who the operator name, for the message
+     * @param what what the tensor is ("input", "measurement"), for the message
+     * @return the shape of {@code x}
+     */
+    public static Shape requireImage(NDArray x, String who, String what) {
+        if (x == null) {
+            throw new IllegalArgumentException(who + ": " + what + " is null");
+        }
+        Shape shape = x.getShape();
+        if (shape.dimension() != 4) {
+            throw new IllegalArgumentException(who + ": " + what + " must have rank 4 (N, C, H, W), got shape " + shape);
+        }
+        for (int i = 0; i < 4; i++) {
+            if (shape.get(i) < 1) {
+                throw new IllegalArgumentException(who + ": " + what + " has an empty axis, shape " + shape);
+            }
+        }
+        requireFloat(x, who, what);
+        requireFinite(x, who, what);
+        return shape;
+    }
+
+    /** Checks the rank-4 shape of an image batch without touching its values. */
+    public static void requireRank4(Shape shape, String who, String what) {
+        if (shape.dimension() != 4) {
+            throw new IllegalArgumentException(who + ": " + what + " must have rank 4 (N, C, H, W), got shape " + shape);
+        }
+    }
+
+    /** Checks that {@code x} is FLOAT32 or FLOAT64. */
+    public static void requireFloat(NDArray x, String who, String what) {
+        DataType t = x.getDataType();
+        if (t != DataType.FLOAT32 && t != DataType.FLOAT64) {
+            throw new IllegalArgumentException(who + ": " + what + " must be FLOAT32 or FLOAT64, got " + t.name());
+        }
+    }
+
+    /** Checks that every entry of {@code x} is finite (one scalar reduction unless something is wrong). */
+    public static void requireFinite(NDArray x, String who, String what) {
+        double total;
+        try (NDArray detached = x.stopGradient(); NDArray sum = detached.sum();
+             NDArray d = sum.toType(DataType.FLOAT64, false)) {
+            total = d.getDouble();
+        }
+        if (Double.isFinite(total)) {
+            return;
+        }
+        long nan;
+        long inf;
+        try (NDArray nanMask = x.isNaN(); NDArray nanLong = nanMask.toType(DataType.INT64, false);
+             NDArray nanCount = nanLong.sum(); NDArray infMask = x.isInfinite();
+             NDArray infLong = infMask.toType(DataType.INT64, false); NDArray infCount = infLong.sum()) {
+            nan = nanCount.getLong();
+            inf = infCount.getLong();
+        }
+        if (nan == 0 && inf == 0) {
+            return; // finite entries whose sum overflowed
+        }
+        throw new IllegalArgumentException(who + ": " + what + " of shape " + x.getShape() + " contains " + nan
+                + " NaN and " + inf + " infinite values; expected finite values");
+    }
+
+    /** Checks that {@code y} has exactly the shape {@code expected}. */
+    public static void requireShape(NDArray y, Shape expected, String who, String what) {
+        if (!y.getShape().equals(expected)) {
+            throw new IllegalArgumentException(who + ": " + what + " must have shape " + expected + ", got "
+                    + y.getShape());
+        }
+    }
+
+    /** Checks that a parameter is positive and finite. */
+    public static double requirePositive(double value, String name) {
+        if (!(value > 0) || !Double.isFinite(value)) {
+            throw new IllegalArgumentException(name + " must be positive and finite, got " + value);
+        }
+        return value;
+    }
+
+    /** Checks that an integer parameter is at least {@code min}. */
+    public static int requireAtLeast(int value, int min, String name) {
+        if (value < min) {
+            throw new IllegalArgumentException(name + " must be at least " + min + ", got " + value);
+        }
+        return value;
+    }
+}

@@ -1,0 +1,151 @@
+package org.diffinv.operators;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.convolutional.Conv2d;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Non-separable blur by a 2-D kernel (camera-shake motion blur of DPS, DCDP, P2L, PSLD): per channel the
+ * cross-correlation {@code y[i, j] = sum_{a,b} k[a, b] x[refl(i + a - p), refl(j + b - p)]}, {@code p = (K-1)/2},
+ * with reflect padding ({@link Padding#REFLECT}, PyTorch {@code 'reflect'}); same output size as input.
+ * Linear tier with an exact adjoint.
+ *
+ * <p>Route: pad as separable matrices {@code X_p = P_r X P_c^T} ({@link Kernels#paddingMatrix}, {@code (H+2p) x
+ * H} and {@code (W+2p) x W}), then a valid single-channel {@code conv2d} on the {@code (N C, 1, H+2p, W+2p)}
+ * reshape. Adjoint: the adjoint of a valid correlation is the full correlation with the flipped kernel
+ * ({@code conv2d} with zero padding {@code K-1}), then the padding is folded back, {@code P_r^T Z P_c}.
+ * The kernel must not be larger than the image ({@code K <= H, W}); the CG pseudo-inverse and prox come from
+ * {@link LinearOperator}. Any batch and channel count; works in the input's dtype.
+ */
+public final class MotionBlur implements LinearOperator {
+
+    private final BlurKernel kernel;
+    private final Map<Long, double[][]> paddings = new ConcurrentHashMap<>();
+
+    /** Motion blur with the given kernel (e.g. from {@link MotionKernels#generate} or {@link BlurKernel#load}). */
+    public MotionBlur(BlurKernel kernel) {
+        if (kernel == null) {
+            throw new IllegalArgumentException("motion blur needs a kernel, got null");
+        }
+        this.kernel = kernel;
+    }
+
+    /** The kernel. */
+    public BlurKernel kernel() {
+        return kernel;
+    }
+
+    @Override
+    public String name() {
+        return "motion-blur(" + kernel.size() + "x" + kernel.size() + ", " + kernel.origin() + ")";
+    }
+
+    @Override
+    public String toString() {
+        return name();
+    }
+
+    @Override
+    public Shape outputShape(Shape inputShape) {
+        Checks.requireRank4(inputShape, name(), "input");
+        int k = kernel.size();
+        if (k > inputShape.get(2) || k > inputShape.get(3)) {
+            throw new IllegalArgumentException(name() + ": kernel " + k + "x" + k + " is larger than the image "
+                    + inputShape.get(2) + "x" + inputShape.get(3) + " of input " + inputShape
+                    + "; expected a kernel no larger than the image");
+        }
+        return inputShape;
+    }
+
+    /** Flat padding matrices {P_r (H+2p x H), P_c^T (W x W+2p)} for an image size. */
+    private double[][] padding(int h, int w) {
+        long key = ((long) h << 32) | (w & 0xffffffffL);
+        return paddings.computeIfAbsent(key, k -> {
+            int p = (kernel.size() - 1) / 2;
+            double[][] pr = Kernels.paddingMatrix(h, p, Padding.REFLECT);
+            double[][] pc = Kernels.paddingMatrix(w, p, Padding.REFLECT);
+            double[] prFlat = new double[(h + 2 * p) * h];
+            double[] pctFlat = new double[w * (w + 2 * p)];
+            for (int i = 0; i < h + 2 * p; i++) {
+                System.arraycopy(pr[i], 0, prFlat, i * h, h);
+            }
+            for (int i = 0; i < w + 2 * p; i++) {
+                for (int j = 0; j < w; j++) {
+                    pctFlat[j * (w + 2 * p) + i] = pc[i][j];
+                }
+            }
+            return new double[][] {prFlat, pctFlat};
+        });
+    }
+
+    private NDArray weight(NDManager s, DataType t, boolean flipped) {
+        int k = kernel.size();
+        double[] f = kernel.flat();
+        if (flipped) {
+            double[] r = new double[f.length];
+            for (int i = 0; i < f.length; i++) {
+                r[i] = f[f.length - 1 - i];
+            }
+            f = r;
+        }
+        NDArray a = s.create(f, new Shape(1, 1, k, k));
+        return t == DataType.FLOAT64 ? a : a.toType(t, false);
+    }
+
+    private static NDArray typed(NDArray a, DataType t) {
+        return t == DataType.FLOAT64 ? a : a.toType(t, false);
+    }
+
+    @Override
+    public NDArray apply(NDArray x) {
+        Shape shape = Checks.requireImage(x, name(), "input");
+        outputShape(shape);
+        int n = (int) shape.get(0);
+        int c = (int) shape.get(1);
+        int h = (int) shape.get(2);
+        int w = (int) shape.get(3);
+        int p = (kernel.size() - 1) / 2;
+        double[][] pad = padding(h, w);
+        NDManager mgr = x.getManager();
+        DataType t = x.getDataType();
+        try (NDManager s = mgr.newSubManager()) {
+            NDArray pr = typed(s.create(pad[0], new Shape(h + 2 * p, h)), t);
+            NDArray pct = typed(s.create(pad[1], new Shape(w, w + 2 * p)), t);
+            NDArray xp = pr.matMul(x).matMul(pct).reshape(n * c, 1, h + 2 * p, w + 2 * p);
+            NDArray y = Conv2d.conv2d(xp, weight(s, t, false)).singletonOrThrow().reshape(n, c, h, w);
+            y.attach(mgr);
+            return y;
+        }
+    }
+
+    @Override
+    public NDArray adjoint(NDArray y) {
+        Shape shape = Checks.requireImage(y, name(), "measurement");
+        outputShape(shape);
+        int n = (int) shape.get(0);
+        int c = (int) shape.get(1);
+        int h = (int) shape.get(2);
+        int w = (int) shape.get(3);
+        int k = kernel.size();
+        int p = (k - 1) / 2;
+        double[][] pad = padding(h, w);
+        NDManager mgr = y.getManager();
+        DataType t = y.getDataType();
+        try (NDManager s = mgr.newSubManager()) {
+            NDArray prT = typed(s.create(pad[0], new Shape(h + 2 * p, h)), t).transpose();
+            NDArray pc = typed(s.create(pad[1], new Shape(w, w + 2 * p)), t).transpose();
+            NDArray y4 = y.reshape(n * c, 1, h, w);
+            y4.attach(s);
+            NDArray z = Conv2d.conv2d(y4, weight(s, t, true), null, new Shape(1, 1), new Shape(k - 1, k - 1),
+                    new Shape(1, 1), 1).singletonOrThrow().reshape(n, c, h + 2 * p, w + 2 * p);
+            NDArray x = prT.matMul(z).matMul(pc);
+            x.attach(mgr);
+            return x;
+        }
+    }
+}
