@@ -62,7 +62,7 @@ public final class DdpmStep {
 
     /**
      * The posterior mean {@code sqrt(abar_s) beta_{t|s}/(1 - abar_t) x0 + sqrt(alpha_{t|s}) (1 - abar_s)/(1 -
-     * abar_t) x_t} (DDPM Eq. 7).
+     * abar_t) x_t} (DDPM Eq. 7); exactly {@code x0} at {@code tPrev = -1}.
      */
     public static NDArray posteriorMean(NoiseSchedule schedule, NDArray xt, NDArray x0, int t, int tPrev) {
         Tweedie.checkSameShape(xt, x0, "x_t", "x0");
@@ -72,10 +72,14 @@ public final class DdpmStep {
 
     /**
      * The two posterior-mean coefficients {@code {c_x0, c_xt}}: {@code c_x0 = sqrt(abar_s) beta_{t|s} / (1 -
-     * abar_t)}, {@code c_xt = sqrt(alpha_{t|s}) (1 - abar_s) / (1 - abar_t)}.
+     * abar_t)}, {@code c_xt = sqrt(alpha_{t|s}) (1 - abar_s) / (1 - abar_t)}; exactly {@code {1, 0}} at
+     * {@code tPrev = -1}, where the formula gives them up to rounding.
      */
     public static double[] meanCoefficients(NoiseSchedule schedule, int t, int tPrev) {
         checkPair(schedule, t, tPrev);
+        if (tPrev == -1) {
+            return new double[] {1, 0};
+        }
         double alphaBarT = schedule.alphaBar(t);
         double alphaBarS = schedule.alphaBar(tPrev);
         double betaTS = betaTS(schedule, t, tPrev);

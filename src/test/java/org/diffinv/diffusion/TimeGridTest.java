@@ -59,8 +59,9 @@ class TimeGridTest {
             assertEquals(ascending[9 - i], times[i]);
         }
         assertChains(grid);
-        assertThrows(IllegalArgumentException.class, () -> TimeGrid.ddimQuadratic(schedule, 900),
-                "900 quadratic steps below 800 must collide");
+        assertEquals(29, TimeGrid.ddimQuadratic(schedule, 29).size(), "first gap (sqrt(800)/28)^2 = 1.02 still >= 1");
+        assertThrows(IllegalArgumentException.class, () -> TimeGrid.ddimQuadratic(schedule, 30),
+                "30 steps: (sqrt(800)/29)^2 = 0.95 truncates to 0 twice");
     }
 
     @Test
