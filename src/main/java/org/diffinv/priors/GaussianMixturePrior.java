@@ -222,20 +222,17 @@ public final class GaussianMixturePrior implements EpsPrior {
 
     /**
      * The exact noise predictor (class Javadoc) for {@code x_t} of shape {@code (N, C, H, W)}, in its type,
-     * differentiable with respect to {@code x_t}.
+     * differentiable with respect to {@code x_t}. All components are handled in one batched product.
      */
     @Override
     public NDArray eps(NDArray xt, int t) {
         Shape shape = components.get(0).checkInput(xt);
         double alphaBar = schedule.alphaBar(checkTime(t));
         Terms terms = terms(xt, alphaBar);
-        NDArray responsibilities = terms.logits.softmax(1);
-        NDArray sum = null;
-        for (int j = 0; j < terms.active.size(); j++) {
-            NDArray weighted = terms.precisionTimesDiff.get(j).mul(responsibilities.get(":, " + j).expandDims(1));
-            sum = sum == null ? weighted : sum.add(weighted);
-        }
-        return sum.mul(Math.sqrt(1 - alphaBar)).reshape(shape);
+        // eps = sqrt(1 - abar) sum_k r_k C_k^{-1} (x - sqrt(abar) mu_k): (K, N, d) weighted by (K, N, 1), summed over K
+        NDArray responsibilities = terms.logits.softmax(0);
+        return terms.precisionTimesDiff.mul(responsibilities.expandDims(2)).sum(new int[] {0})
+                .mul(Math.sqrt(1 - alphaBar)).reshape(shape);
     }
 
     /**
@@ -246,13 +243,13 @@ public final class GaussianMixturePrior implements EpsPrior {
         components.get(0).checkInput(xt);
         double alphaBar = schedule.alphaBar(checkTime(t));
         Terms terms = terms(xt, alphaBar);
-        NDArray active = terms.logits.softmax(1);
+        NDArray active = terms.logits.softmax(0);
         long n = xt.getShape().get(0);
         NDList columns = new NDList();
         int j = 0;
         for (int k = 0; k < weights.length; k++) {
-            if (j < terms.active.size() && terms.active.get(j) == k) {
-                columns.add(active.get(":, " + j));
+            if (j < terms.active.length && terms.active[j] == k) {
+                columns.add(active.get(j));
                 j++;
             } else {
                 columns.add(xt.getManager().zeros(new Shape(n), xt.getDataType()));
@@ -261,42 +258,53 @@ public final class GaussianMixturePrior implements EpsPrior {
         return NDArrays.stack(columns, 1);
     }
 
-    /** Per active component: {@code C_k^{-1}(x - sqrt(abar) mu_k)} and the logit of {@code r_k}. */
+    /**
+     * The active (positive-weight) components' {@code C_k^{-1}(x - sqrt(abar) mu_k)}, shape {@code (K', N, d)},
+     * and the logits of {@code r_k}, shape {@code (K', N)}.
+     */
     private static final class Terms {
-        final List<Integer> active = new ArrayList<>();
-        final List<NDArray> precisionTimesDiff = new ArrayList<>();
+        int[] active;
+        NDArray precisionTimesDiff;
         NDArray logits;
     }
 
     private Terms terms(NDArray xt, double alphaBar) {
         int d = dimension();
         long n = xt.getShape().get(0);
-        NDManager manager = xt.getManager();
-        DataType type = xt.getDataType();
-        NDArray x = xt.reshape(n, d);
-        Terms terms = new Terms();
-        NDList logitColumns = new NDList();
+        int count = 0;
+        for (double w : weights) {
+            count += w > 0 ? 1 : 0;
+        }
+        int[] active = new int[count];
+        double[] shiftedMeans = new double[count * d];
+        double[] precisions = new double[count * d * d];
+        double[] logConstants = new double[count];
+        int j = 0;
         for (int k = 0; k < weights.length; k++) {
             if (weights[k] == 0) {
                 continue;
             }
-            GaussianPrior component = components.get(k);
-            DenseAlgebra.Spectrum spectrum = component.spectrum();
+            active[j] = k;
+            DenseAlgebra.Spectrum spectrum = components.get(k).spectrum();
             RealMatrix precision = spectrum.apply(lambda -> 1 / (alphaBar * lambda + 1 - alphaBar));
-            double logDet = spectrum.sum(lambda -> Math.log(alphaBar * lambda + 1 - alphaBar));
-            double[] muK = component.mean();
+            System.arraycopy(DenseAlgebra.rowMajor(precision), 0, precisions, j * d * d, d * d);
+            double[] muK = components.get(k).mean();
             for (int i = 0; i < d; i++) {
-                muK[i] *= Math.sqrt(alphaBar);
+                shiftedMeans[j * d + i] = Math.sqrt(alphaBar) * muK[i];
             }
-            NDArray diff = x.sub(DenseAlgebra.constant(manager, muK, new Shape(d), type));
-            NDArray precisionDiff = diff.matMul(
-                    DenseAlgebra.constant(manager, DenseAlgebra.rowMajor(precision), new Shape(d, d), type));
-            NDArray quadratic = diff.mul(precisionDiff).sum(new int[] {1});
-            logitColumns.add(quadratic.mul(-0.5).add(Math.log(weights[k]) - 0.5 * logDet));
-            terms.active.add(k);
-            terms.precisionTimesDiff.add(precisionDiff);
+            // log pi_k - 1/2 log det C_k (the common -d/2 log 2 pi cancels in the softmax)
+            logConstants[j] = Math.log(weights[k]) - 0.5 * spectrum.sum(lambda -> Math.log(alphaBar * lambda + 1 - alphaBar));
+            j++;
         }
-        terms.logits = NDArrays.stack(logitColumns, 1);
+        NDManager manager = xt.getManager();
+        DataType type = xt.getDataType();
+        NDArray diff = xt.reshape(1, n, d).sub(DenseAlgebra.constant(manager, shiftedMeans, new Shape(count, 1, d), type));
+        NDArray precisionDiff = diff.matMul(DenseAlgebra.constant(manager, precisions, new Shape(count, d, d), type));
+        NDArray quadratic = diff.mul(precisionDiff).sum(new int[] {2});
+        Terms terms = new Terms();
+        terms.active = active;
+        terms.precisionTimesDiff = precisionDiff;
+        terms.logits = quadratic.mul(-0.5).add(DenseAlgebra.constant(manager, logConstants, new Shape(count, 1), type));
         return terms;
     }
 
