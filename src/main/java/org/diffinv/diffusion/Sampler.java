@@ -24,7 +24,12 @@ import org.diffinv.priors.EpsPrior;
 public final class Sampler {
 
     /** The step rule. */
-    public enum Method { DDPM, DDIM }
+    public enum Method {
+        /** DDPM ancestral steps, {@link DdpmStep}. */
+        DDPM,
+        /** DDIM({@code eta}) steps, {@link DdimStep}. */
+        DDIM
+    }
 
     private final TimeGrid grid;
     private final Method method;

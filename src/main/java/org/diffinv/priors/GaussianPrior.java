@@ -31,7 +31,9 @@ import org.diffinv.operators.LinearOperator;
  * {@code f = lambda (1 - abar)/(abar lambda + 1 - abar)}.
  *
  * <p>{@link #eps} is computed with DJL ops in the input's type (FLOAT32 or FLOAT64), so gradients flow
- * through it; all other quantities are computed in double with commons-math. {@code Sigma} may be singular
+ * through it, in the eigenbasis (two {@code d x d} products per call, no per-call decomposition); all other
+ * quantities are computed in double with commons-math. Dense matrices limit {@code d} to 1024; the
+ * eigendecomposition at construction is {@code O(d^3)}. {@code Sigma} may be singular
  * (positive semi-definite): {@code Cov_t} is still invertible for {@code t >= 0}.
  *
  * <p>Measurement convention of the posteriors: {@code y = A x + sigmaY n}, {@code n ~ N(0, I)}, in the
@@ -45,6 +47,7 @@ public final class GaussianPrior implements EpsPrior {
     private final double[] mean;
     private final RealMatrix covariance;
     private final DenseAlgebra.Spectrum spectrum;
+    private final double[] eigenvectorsRowMajor;
 
     private GaussianPrior(NoiseSchedule schedule, Shape imageShape, double[] mean, RealMatrix covariance) {
         if (schedule == null) {
@@ -68,6 +71,7 @@ public final class GaussianPrior implements EpsPrior {
         this.imageShape = imageShape;
         this.mean = mean.clone();
         this.spectrum = DenseAlgebra.psdSpectrum(covariance, "covariance Sigma");
+        this.eigenvectorsRowMajor = DenseAlgebra.rowMajor(spectrum.v);
         this.covariance = DenseAlgebra.symmetrize(covariance);
     }
 
@@ -112,9 +116,9 @@ public final class GaussianPrior implements EpsPrior {
                 throw new IllegalArgumentException("image shape must have positive sizes, got " + imageShape);
             }
         }
-        if (imageShape.size() > 4096) {
+        if (imageShape.size() > 1024) {
             throw new IllegalArgumentException("exact Gaussian priors use dense d x d matrices; d = C*H*W = "
-                    + imageShape.size() + " for " + imageShape + " is above the supported 4096");
+                    + imageShape.size() + " for " + imageShape + " is above the supported 1024 (one 32x32 channel)");
         }
         return Math.toIntExact(imageShape.size());
     }
@@ -161,18 +165,20 @@ public final class GaussianPrior implements EpsPrior {
     public NDArray eps(NDArray xt, int t) {
         Shape shape = checkInput(xt);
         double alphaBar = schedule.alphaBar(checkTime(t));
-        RealMatrix epsMatrix = spectrum.apply(
-                lambda -> Math.sqrt(1 - alphaBar) / (alphaBar * lambda + 1 - alphaBar));
         NDManager manager = xt.getManager();
         DataType type = xt.getDataType();
         double[] shiftedMean = new double[dimension];
+        double[] scale = new double[dimension];
         for (int i = 0; i < dimension; i++) {
             shiftedMean[i] = Math.sqrt(alphaBar) * mean[i];
+            scale[i] = Math.sqrt(1 - alphaBar) / (alphaBar * spectrum.eigenvalues[i] + 1 - alphaBar);
         }
         NDArray meanT = DenseAlgebra.constant(manager, shiftedMean, new Shape(dimension), type);
-        NDArray p = DenseAlgebra.constant(manager, DenseAlgebra.rowMajor(epsMatrix), new Shape(dimension, dimension), type);
-        // P is symmetric, so (x - sqrt(abar) mu) P = (P (x - sqrt(abar) mu)^T)^T row by row
-        return xt.reshape(shape.get(0), dimension).sub(meanT).matMul(p).reshape(shape);
+        NDArray v = DenseAlgebra.constant(manager, eigenvectorsRowMajor, new Shape(dimension, dimension), type);
+        NDArray s = DenseAlgebra.constant(manager, scale, new Shape(dimension), type);
+        // rows: eps^T = (x - sqrt(abar) mu)^T V diag(s) V^T, i.e. sqrt(1 - abar) Cov_t^{-1} (x - sqrt(abar) mu) in the
+        // eigenbasis of Sigma: no O(d^3) work per call
+        return xt.reshape(shape.get(0), dimension).sub(meanT).matMul(v).mul(s).matMul(v.transpose()).reshape(shape);
     }
 
     /** The marginal covariance {@code Cov_t = abar_t Sigma + (1 - abar_t) I} of {@code x_t} ({@code d x d}). */
