@@ -114,6 +114,60 @@ public final class NoiseSchedule {
         return alphaBars[check(t)];
     }
 
+    /**
+     * The signal-to-noise ratio {@code SNR(t) = abar_t / (1 - abar_t)} of {@code x_t = sqrt(abar_t) x_0 +
+     * sqrt(1 - abar_t) eps}, for {@code t} in {@code [0, T-1]} (it is infinite at the convention
+     * {@code t = -1}, which is therefore rejected).
+     */
+    public double snr(int t) {
+        double alphaBar = alphaBars[check(t)];
+        return alphaBar / (1 - alphaBar);
+    }
+
+    /**
+     * Flash-Diffusion's SNR matching (Fabian, Tinaz and Soltanolkotabi, "Adapt and Diffuse", Section 3,
+     * start-index equation): the time index whose signal-to-noise ratio is nearest to that of an estimate
+     * {@code zHat ~ N(z_0, sigma^2 I)},
+     * {@code i* = argmin_{i in [0, T-1]} | abar_i / (1 - abar_i) - 1 / sigma^2 |}.
+     *
+     * <p>{@code sigmaSquared} is the per-coordinate variance of the estimate's error in the units of the
+     * diffusion variable (for Flash-Diffusion: the severity encoder's predicted latent error variance,
+     * possibly times a correction factor). Ties go to the smaller index, as in the reference code, which
+     * takes the first minimiser of the list of SNRs ({@code var_to_t}, non-legacy branch). The
+     * reference's legacy rule "first index with {@code SNR_i <= 1/sigma^2}" is not offered.
+     *
+     * <p>Off-by-one trap: the reference's DDPM loop then runs {@code reversed(range(0, i*))}, i.e. its
+     * first network call is at index {@code i* - 1}, not {@code i*}; a solver that wants to reproduce the
+     * reference exactly starts its grid at {@code i* - 1}, one that wants the matched noise level starts
+     * at {@code i*}. To match on a sub-sampled sampler grid use {@link TimeGrid#snrMatchPosition(double)}.
+     *
+     * @param sigmaSquared the error variance {@code sigma^2 > 0} of the estimate
+     * @return the matched index in {@code [0, T-1]}
+     * @throws IllegalArgumentException if {@code sigmaSquared} is not a positive finite number
+     */
+    public int snrMatchIndex(double sigmaSquared) {
+        double targetSnr = checkVariance(sigmaSquared);
+        int best = 0;
+        double bestDistance = Double.POSITIVE_INFINITY;
+        for (int i = 0; i < alphaBars.length; i++) {
+            double distance = Math.abs(alphaBars[i] / (1 - alphaBars[i]) - targetSnr);
+            if (distance < bestDistance) {
+                bestDistance = distance;
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /** Returns {@code 1 / sigmaSquared} after checking that {@code sigmaSquared} is positive and finite. */
+    static double checkVariance(double sigmaSquared) {
+        if (!(sigmaSquared > 0) || Double.isInfinite(sigmaSquared)) {
+            throw new IllegalArgumentException(
+                    "SNR matching needs a positive finite error variance sigma^2, got " + sigmaSquared);
+        }
+        return 1 / sigmaSquared;
+    }
+
     /** A copy of all betas. */
     public double[] betas() {
         return betas.clone();

@@ -2,6 +2,7 @@ package org.diffinv.priors;
 
 import ai.djl.ndarray.NDArray;
 import org.diffinv.diffusion.NoiseSchedule;
+import org.diffinv.diffusion.Tweedie;
 
 /**
  * The one prior interface every sampler and solver uses: a noise predictor
@@ -21,4 +22,12 @@ public interface EpsPrior {
      * discrete time index {@code t} in {@code [0, T-1]}.
      */
     NDArray eps(NDArray xt, int t);
+
+    /**
+     * The Tweedie estimate {@code x0Hat(x_t) = sqrt(1/abar_t) x_t - sqrt(1/abar_t - 1) eps_theta(x_t, t)}
+     * ({@link Tweedie#x0FromEps}), shape {@code (N, C, H, W)}; differentiable through {@link #eps}.
+     */
+    default NDArray x0Hat(NDArray xt, int t) {
+        return Tweedie.x0FromEps(schedule(), xt, eps(xt, t), t);
+    }
 }
