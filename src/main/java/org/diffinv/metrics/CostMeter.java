@@ -35,13 +35,16 @@ import java.util.function.LongSupplier;
  * back-propagates.
  *
  * <p><b>VJP detection</b> ({@link VjpCounting#AUTO}, the default of {@link #wrapPrior(EpsPrior)}): a call
- * {@code eps(x_t, t)} whose input is recorded for automatic differentiation ({@code x_t.hasGradient()}: it requires
- * gradients itself or was computed from a tensor that does, inside a gradient collector) counts one NFE and one VJP,
- * since such a forward pass exists to be back-propagated (DPS-style guidance). The backward pass itself is not
- * observed; a solver that tapes a forward pass and never calls backward would be over-counted, and one that
- * back-propagates twice through one pass under-counted: use {@link VjpCounting#MANUAL} and {@link #countVjp} then.
- * Only the input is inspected (a network's trainable parameters may require gradients without any VJP w.r.t.
- * {@code x_t}).
+ * {@code eps(x_t, t)} whose input was marked for input gradients ({@code x_t.setRequiresGradient(true)}, so
+ * {@code x_t.hasGradient()} is true) counts one NFE and one VJP, since such a forward pass exists to be
+ * back-propagated; this is the kit's pattern for DPS-style guidance (mark a fresh {@code x_t}, open a collector,
+ * call {@code eps}, back-propagate). Limits, measured on DJL 0.32 / PyTorch 2.5.1: a tensor <em>derived</em> from a
+ * marked one inside a collector reports {@code hasGradient() == false} through DJL (its torch
+ * {@code requires_grad} reads false over JNI although it has a {@code grad_fn}), so a call on such an input is not
+ * detected; the backward pass itself is not observed either (a taped forward never back-propagated is
+ * over-counted, two backward passes through one forward under-counted). In those cases wrap with
+ * {@link VjpCounting#MANUAL} and call {@link #countVjp} where the backward happens. Only the input is inspected (a
+ * network's trainable parameters may require gradients without any VJP w.r.t. {@code x_t}).
  *
  * <p><b>Memory</b>: resident memory is sampled through {@link ProcessMemory} when the meter starts, at counted
  * events (at most once per millisecond), at every {@link #snapshot()}, and, when
@@ -57,7 +60,7 @@ public final class CostMeter implements AutoCloseable {
 
     /** How a wrapped prior counts VJPs through the network. */
     public enum VjpCounting {
-        /** Count one VJP per {@code eps} call whose input {@code x_t} is recorded for autograd. */
+        /** Count one VJP per {@code eps} call whose input {@code x_t} is marked for gradients ({@code hasGradient()}). */
         AUTO,
         /** Never count VJPs in the wrapper; the caller calls {@link CostMeter#countVjp} itself. */
         MANUAL
