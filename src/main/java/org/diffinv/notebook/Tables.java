@@ -92,8 +92,12 @@ public final class Tables {
             List<Object> row = new ArrayList<>();
             for (RecordComponent c : components) {
                 try {
-                    row.add(c.getAccessor().invoke(rec));
-                } catch (IllegalAccessException | InvocationTargetException e) {
+                    var accessor = c.getAccessor();
+                    if (!accessor.canAccess(rec)) {
+                        accessor.setAccessible(true); // records declared in a notebook or a test class
+                    }
+                    row.add(accessor.invoke(rec));
+                } catch (IllegalAccessException | InvocationTargetException | RuntimeException e) {
                     throw new IllegalArgumentException("cannot read component " + c.getName() + " of "
                             + type.getName() + " (is the record public?): " + e, e);
                 }
@@ -109,7 +113,8 @@ public final class Tables {
 
     /**
      * A table from column names and rows of values; each column's type is inferred from its first non-null value
-     * (all-null columns become string columns).
+     * (all-null columns become string columns), and every other value of the column must be of that type (any
+     * number for a numeric column).
      *
      * @param name the table name
      * @param columns distinct column names
@@ -131,6 +136,22 @@ public final class Tables {
                 }
             }
             types.add(t);
+        }
+        for (int r = 0; r < rows.size(); r++) {
+            List<?> row = rows.get(r);
+            if (row == null || row.size() != columns.size()) {
+                continue; // reported by build
+            }
+            for (int c = 0; c < columns.size(); c++) {
+                Object v = row.get(c);
+                Class<?> t = types.get(c);
+                boolean numeric = Number.class.isAssignableFrom(t);
+                if (v != null && !(numeric ? v instanceof Number : t.isInstance(v))) {
+                    throw new IllegalArgumentException("row " + r + ", column '" + columns.get(c) + "': value " + v
+                            + " (" + v.getClass().getSimpleName() + ") differs from the column's type "
+                            + t.getSimpleName() + " (inferred from its first value)");
+                }
+            }
         }
         return build(name, columns, types, rows);
     }
