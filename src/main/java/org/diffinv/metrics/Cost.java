@@ -19,8 +19,10 @@ import tech.tablesaw.api.Table;
  *     are internal to the operator and not counted separately
  * @param seconds wall time since the meter started (up to {@link CostMeter#stop()} if stopped)
  * @param startRssMb resident memory when the meter started, MB
- * @param peakRssMb the largest resident memory sampled while the meter ran, MB (sampled at every counted event,
- *     throttled, and by the optional background sampler; see {@link CostMeter})
+ * @param peakRssMb the largest resident memory (VmRSS) sampled while the meter ran, MB (sampled at every counted
+ *     event, throttled, and by the optional background sampler; see {@link CostMeter}); it includes Java-heap pages
+ *     the garbage collector touches, so a growth here is not by itself a native leak: check
+ *     {@link ProcessMemory#residentSplit()} for that
  * @param peakLiveArrays the most live NDArrays seen in the watched manager, or -1 when no manager is watched
  * @param memorySource where the memory numbers came from ({@link ProcessMemory.Source})
  */
