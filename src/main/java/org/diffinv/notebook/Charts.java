@@ -8,6 +8,7 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
+import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,7 +20,7 @@ import java.util.Map;
 /**
  * Small XChart helpers for the notebooks: line charts of named series (training curves, PSNR vs steps), grouped
  * bar charts (a metric per method), conversion to a {@link BufferedImage} (displays as image/png in JJava) and PNG
- * files. The returned XChart objects can be styled further ({@code chart.getStyler().setYAxisLogarithmic(true)}).
+ * files, on a white background. The returned XChart objects can be styled further ({@code chart.getStyler().setYAxisLogarithmic(true)}).
  * Works headless ({@code -Djava.awt.headless=true}).
  */
 public final class Charts {
@@ -102,6 +103,7 @@ public final class Charts {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle)
                 .yAxisTitle(yTitle).build();
         chart.getStyler().setMarkerSize(4);
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
         List<String> seen = new ArrayList<>();
         for (Series s : series) {
             if (seen.contains(s.name())) {
@@ -142,6 +144,7 @@ public final class Charts {
         }
         CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle)
                 .yAxisTitle(yTitle).build();
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
         for (Map.Entry<String, double[]> e : new LinkedHashMap<>(valuesBySeries).entrySet()) {
             double[] v = e.getValue();
             if (v == null || v.length != categories.size()) {
