@@ -1,0 +1,89 @@
+package org.diffinv.metrics;
+
+import tech.tablesaw.api.DoubleColumn;
+import tech.tablesaw.api.LongColumn;
+import tech.tablesaw.api.StringColumn;
+import tech.tablesaw.api.Table;
+
+/**
+ * A snapshot of the cost of one run, taken by {@link CostMeter#snapshot()}.
+ *
+ * @param nfe network function evaluations: calls of the prior's {@code eps(x_t, t)}, one per call whatever the
+ *     batch size (the convention of diffusion papers' "NFE" columns)
+ * @param vjp vector-Jacobian products through the network (backward passes through {@code eps})
+ * @param operatorCalls forward-operator applications {@code A(x)}
+ * @param adjointCalls adjoint applications {@code A^T y}
+ * @param operatorVjps VJPs through the operator, {@code (dA/dx)^T v}
+ * @param operatorSolves closed-form or iterative solves with the operator: {@code pinv}, {@code proxL2}, and the
+ *     SVD tier's transforms and projector ({@code vt, v, ut, u, project}); calls made <em>inside</em> such a solve
+ *     are internal to the operator and not counted separately
+ * @param seconds wall time since the meter started (up to {@link CostMeter#stop()} if stopped)
+ * @param startRssMb resident memory when the meter started, MB
+ * @param peakRssMb the largest resident memory (VmRSS) sampled while the meter ran, MB (sampled at every counted
+ *     event, throttled, and by the optional background sampler; see {@link CostMeter}); it includes Java-heap pages
+ *     the garbage collector touches, so a growth here is not by itself a native leak: check
+ *     {@link ProcessMemory#residentSplit()} for that
+ * @param peakLiveArrays the most live NDArrays seen in the watched manager, or -1 when no manager is watched
+ * @param memorySource where the memory numbers came from ({@link ProcessMemory.Source})
+ */
+public record Cost(long nfe, long vjp, long operatorCalls, long adjointCalls, long operatorVjps, long operatorSolves,
+                   double seconds, double startRssMb, double peakRssMb, long peakLiveArrays,
+                   ProcessMemory.Source memorySource) {
+
+    /** Peak resident memory above the level at start, MB ({@code peakRssMb - startRssMb}, at least 0). */
+    public double rssGrowthMb() {
+        return Math.max(0, peakRssMb - startRssMb);
+    }
+
+    /**
+     * An empty Tablesaw table with one column per field of a cost plus a leading {@code run} label column (columns:
+     * run, nfe, vjp, operatorCalls, adjointCalls, operatorVjps, operatorSolves, seconds, peakRssMb, rssGrowthMb,
+     * peakLiveArrays); fill it with {@link #appendTo(Table, String)}.
+     */
+    public static Table newTable(String name) {
+        return Table.create(name,
+                StringColumn.create("run"),
+                LongColumn.create("nfe"),
+                LongColumn.create("vjp"),
+                LongColumn.create("operatorCalls"),
+                LongColumn.create("adjointCalls"),
+                LongColumn.create("operatorVjps"),
+                LongColumn.create("operatorSolves"),
+                DoubleColumn.create("seconds"),
+                DoubleColumn.create("peakRssMb"),
+                DoubleColumn.create("rssGrowthMb"),
+                LongColumn.create("peakLiveArrays"));
+    }
+
+    /**
+     * Appends this cost as one row of a table made by {@link #newTable(String)}; {@code peakLiveArrays} is left
+     * missing when no manager was watched.
+     *
+     * @return the same table
+     * @throws IllegalArgumentException if the table lacks one of the columns
+     */
+    public Table appendTo(Table table, String run) {
+        for (String c : newTable("").columnNames()) {
+            if (!table.containsColumn(c)) {
+                throw new IllegalArgumentException("table " + table.name() + " has no column '" + c
+                        + "'; create it with Cost.newTable");
+            }
+        }
+        table.stringColumn("run").append(run);
+        table.longColumn("nfe").append(nfe);
+        table.longColumn("vjp").append(vjp);
+        table.longColumn("operatorCalls").append(operatorCalls);
+        table.longColumn("adjointCalls").append(adjointCalls);
+        table.longColumn("operatorVjps").append(operatorVjps);
+        table.longColumn("operatorSolves").append(operatorSolves);
+        table.doubleColumn("seconds").append(seconds);
+        table.doubleColumn("peakRssMb").append(peakRssMb);
+        table.doubleColumn("rssGrowthMb").append(rssGrowthMb());
+        if (peakLiveArrays >= 0) {
+            table.longColumn("peakLiveArrays").append(peakLiveArrays);
+        } else {
+            table.longColumn("peakLiveArrays").appendMissing();
+        }
+        return table;
+    }
+}
