@@ -141,34 +141,10 @@ final class DenseAlgebra {
         if (a == null) {
             throw new IllegalArgumentException("the measurement operator must not be null");
         }
-        int d = Math.toIntExact(imageShape.size());
-        Shape basisShape = new Shape(d, imageShape.get(0), imageShape.get(1), imageShape.get(2));
-        Shape outShape = a.outputShape(basisShape);
-        if (outShape.get(0) != d) {
-            throw new IllegalArgumentException("operator " + a.name() + " maps a batch of " + d
-                    + " images to a batch of " + outShape.get(0) + "; it must keep the batch dimension");
-        }
+        Shape single = new Shape(1, imageShape.get(0), imageShape.get(1), imageShape.get(2));
+        a.outputShape(single); // validates the operator against the prior's image shape
         try (NDManager manager = NDManager.newBaseManager()) {
-            double[] identity = new double[d * d];
-            for (int i = 0; i < d; i++) {
-                identity[i * d + i] = 1;
-            }
-            NDArray basis = manager.create(identity, basisShape);
-            NDArray out = a.apply(basis);
-            if (!out.getShape().equals(outShape)) {
-                throw new IllegalArgumentException("operator " + a.name() + " returned shape " + out.getShape()
-                        + " but its outputShape says " + outShape);
-            }
-            double[] flat = out.getDataType() == DataType.FLOAT64 ? out.toDoubleArray()
-                    : out.toType(DataType.FLOAT64, false).toDoubleArray();
-            int m = flat.length / d;
-            double[][] matrix = new double[m][d];
-            for (int i = 0; i < d; i++) {
-                for (int j = 0; j < m; j++) {
-                    matrix[j][i] = flat[i * m + j];
-                }
-            }
-            return new Array2DRowRealMatrix(matrix, false);
+            return org.diffinv.linalg.Dense.matrix(a::apply, single, manager);
         }
     }
 
