@@ -172,7 +172,15 @@ public final class FashionMnist {
      * @throws IllegalStateException naming every path tried and the install command if none does
      */
     public static Path locate() {
-        List<Path> tried = candidateDirs();
+        return locate(candidateDirs());
+    }
+
+    /**
+     * The first of {@code tried} that holds all four upstream files.
+     *
+     * @throws IllegalStateException naming every path tried and the install command if none does
+     */
+    public static Path locate(List<Path> tried) {
         for (Path d : tried) {
             boolean all = SHA256.keySet().stream().allMatch(f -> Files.isRegularFile(d.resolve(f)));
             if (all) {
