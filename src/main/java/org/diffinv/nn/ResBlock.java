@@ -14,7 +14,8 @@ import ai.djl.util.PairList;
  * A residual block with embedding injection by FiLM (scale-shift normalisation, Dhariwal and Nichol 2021,
  * Section 3; Perez et al. 2018).
  *
- * <p>Inputs {@code x (N, Cin, H, W)} and an embedding {@code e (N, E)} (time, possibly plus conditioning):
+ * <p>Inputs {@code x (N, Cin, H, W)} and an embedding {@code e (N, E)} (time, possibly plus conditioning; with
+ * {@code embDim = 0} there is no embedding input and no FiLM, the plain residual block of the autoencoder):
  * {@code h = conv_1(silu(GN_1(x)))}, {@code (s, b) = W_e silu(e)}, {@code h = GN_2(h) (1 + s) + b},
  * {@code h = conv_2(silu(h))}, output {@code skip(x) + h} of shape {@code (N, Cout, H, W)}, where
  * {@code skip} is the identity when {@code Cin == Cout} and a 1x1 convolution otherwise.
@@ -38,7 +39,7 @@ public final class ResBlock extends KitBlock {
         this.embDim = embDim;
         this.norm1 = addChildBlock("norm1", new GroupNorm(groupsFor(groups, inChannels), inChannels));
         this.conv1 = addChildBlock("conv1", conv3x3(outChannels));
-        this.film = addChildBlock("film", Linear.builder().setUnits(2L * outChannels).build());
+        this.film = embDim > 0 ? addChildBlock("film", Linear.builder().setUnits(2L * outChannels).build()) : null;
         this.norm2 = addChildBlock("norm2", new GroupNorm(groupsFor(groups, outChannels), outChannels));
         this.conv2 = addChildBlock("conv2", conv3x3(outChannels));
         this.skip = inChannels == outChannels ? null : addChildBlock("skip", Conv2d.builder()
@@ -63,7 +64,9 @@ public final class ResBlock extends KitBlock {
     protected void initChildren(NDManager manager, DataType dataType) {
         norm1.initialize(manager, dataType, new Shape(1, inChannels, 4, 4));
         conv1.initialize(manager, dataType, new Shape(1, inChannels, 4, 4));
-        film.initialize(manager, dataType, new Shape(1, embDim));
+        if (film != null) {
+            film.initialize(manager, dataType, new Shape(1, embDim));
+        }
         norm2.initialize(manager, dataType, new Shape(1, outChannels, 4, 4));
         conv2.initialize(manager, dataType, new Shape(1, outChannels, 4, 4));
         if (skip != null) {
@@ -75,11 +78,14 @@ public final class ResBlock extends KitBlock {
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
                                      PairList<String, Object> params) {
         NDArray x = inputs.get(0);
-        NDArray e = inputs.get(1);
         NDArray h = run(conv1, ps, silu(run(norm1, ps, x, training)), training);
-        NDArray sb = run(film, ps, silu(e), training).reshape(-1, 2L * outChannels, 1, 1);
-        NDList parts = sb.split(2, 1);
-        h = run(norm2, ps, h, training).mul(parts.get(0).add(1)).add(parts.get(1));
+        h = run(norm2, ps, h, training);
+        if (film != null) {
+            NDArray e = inputs.get(1);
+            NDArray sb = run(film, ps, silu(e), training).reshape(-1, 2L * outChannels, 1, 1);
+            NDList parts = sb.split(2, 1);
+            h = h.mul(parts.get(0).add(1)).add(parts.get(1));
+        }
         h = run(conv2, ps, silu(h), training);
         NDArray residual = skip == null ? x : run(skip, ps, x, training);
         return new NDList(residual.add(h));

@@ -59,6 +59,8 @@ public final class TrainMain {
     public static void train(TrainConfig config, Path workDir, Path exportDir, boolean resume) {
         TrainTask task = switch (config.task()) {
             case "pixel-eps" -> new PixelDiffusionTask(config, FashionMnist.load(FashionMnist.Split.TRAIN));
+            case "classifier" -> new ClassifierTask(config, FashionMnist.load(FashionMnist.Split.TRAIN));
+            case "autoencoder" -> new AutoencoderTask(config, FashionMnist.load(FashionMnist.Split.TRAIN));
             default -> throw new IllegalArgumentException("unknown task " + config.task() + " in config "
                     + config.name());
         };
