@@ -16,6 +16,7 @@ import org.diffinv.diffusion.NoiseSource;
 import org.diffinv.nn.ModelFiles;
 import org.diffinv.nn.SeededInitializer;
 import org.diffinv.nn.UNet;
+import org.diffinv.nn.ScheduleSpec;
 import org.diffinv.nn.UNetConfig;
 
 /**

@@ -3,6 +3,7 @@ package org.diffinv.train;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import org.diffinv.nn.ModelFiles;
+import org.diffinv.nn.ScheduleSpec;
 import org.diffinv.nn.UNetConfig;
 
 import java.io.IOException;

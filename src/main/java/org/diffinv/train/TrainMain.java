@@ -14,6 +14,9 @@ import java.time.Instant;
  * {@code environment/configs/NAME.json}, keeps resumable checkpoints in {@code data/cache/train/NAME/} and exports
  * the EMA weights to {@code data/checkpoints/NAME.params} with the sidecar {@code NAME.json}.
  *
+ * <p>{@code TrainMain NAME --evaluate [--samples N] [--ddim S]} measures the exported checkpoint and writes its
+ * model card {@code data/checkpoints/NAME.md} (see {@link Evaluation}).
+ *
  * <p>{@code --resume} continues from the last checkpoint; with {@code --steps N} at or below the checkpoint's step
  * it only exports what is there (the way to finish a long run early).
  */
@@ -31,6 +34,9 @@ public final class TrainMain {
         String name = args[0];
         Integer steps = null;
         boolean resume = false;
+        boolean evaluate = false;
+        int samples = 1000;
+        int ddim = 50;
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
                 case "--steps" -> {
@@ -40,11 +46,18 @@ public final class TrainMain {
                     steps = Integer.parseInt(args[++i]);
                 }
                 case "--resume" -> resume = true;
+                case "--evaluate" -> evaluate = true;
+                case "--samples" -> samples = Integer.parseInt(args[++i]);
+                case "--ddim" -> ddim = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (expected --steps N or --resume)");
+                        + " (expected --steps N, --resume, --evaluate, --samples N, --ddim S)");
             }
         }
         Path home = DataPaths.home();
+        if (evaluate) {
+            Evaluation.evaluate(DataPaths.checkpointsDir(), name, new Evaluation.Options(samples, ddim, 2024));
+            return;
+        }
         TrainConfig config = TrainConfig.read(home.resolve("environment/configs/" + name + ".json"));
         if (!config.name().equals(name)) {
             throw new IllegalArgumentException("config file " + name + ".json names the run " + config.name());
@@ -55,12 +68,25 @@ public final class TrainMain {
         train(config, home.resolve("data/cache/train/" + name), DataPaths.checkpointsDir(), resume);
     }
 
+    private static TrainTask latentTask(TrainConfig config) {
+        String aeName = config.model() != null && config.model().has("autoencoder")
+                ? config.model().get("autoencoder").getAsString() : "autoencoder";
+        NDManager aeManager = NDManager.newBaseManager();
+        org.diffinv.priors.KlAutoencoderModel ae = org.diffinv.priors.KlAutoencoderModel.load(aeManager,
+                DataPaths.checkpointsDir(), aeName);
+        String sha = ModelFiles.readSidecar(DataPaths.checkpointsDir(), aeName).get("sha256").getAsString();
+        System.out.println("encoding the training split with " + aeName + " (scale " + ae.scaleFactor() + ")");
+        return new LatentDiffusionTask(config, FashionMnist.load(FashionMnist.Split.TRAIN), ae, aeName, sha,
+                aeManager);
+    }
+
     /** Runs {@code config} with the work directory {@code workDir} and exports into {@code exportDir}. */
     public static void train(TrainConfig config, Path workDir, Path exportDir, boolean resume) {
         TrainTask task = switch (config.task()) {
             case "pixel-eps" -> new PixelDiffusionTask(config, FashionMnist.load(FashionMnist.Split.TRAIN));
             case "classifier" -> new ClassifierTask(config, FashionMnist.load(FashionMnist.Split.TRAIN));
             case "autoencoder" -> new AutoencoderTask(config, FashionMnist.load(FashionMnist.Split.TRAIN));
+            case "latent-eps" -> latentTask(config);
             default -> throw new IllegalArgumentException("unknown task " + config.task() + " in config "
                     + config.name());
         };

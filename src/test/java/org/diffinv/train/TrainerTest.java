@@ -11,6 +11,7 @@ import com.google.gson.JsonObject;
 import org.diffinv.data.FashionMnist;
 import org.diffinv.diffusion.NoiseSchedule;
 import org.diffinv.diffusion.NoiseSource;
+import org.diffinv.nn.ScheduleSpec;
 import org.diffinv.nn.UNetConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

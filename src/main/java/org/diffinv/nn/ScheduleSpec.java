@@ -1,4 +1,4 @@
-package org.diffinv.train;
+package org.diffinv.nn;
 
 import org.diffinv.diffusion.NoiseSchedule;
 
