@@ -20,7 +20,7 @@ import java.nio.file.Path;
 /**
  * The kit's trained KL autoencoder ({@link KlAutoencoder}: 32x32x1 images to 8x8xL latents) as an
  * {@link Autoencoder}, with the latent scale factor measured on the training split and stored in the sidecar.
- * FLOAT64 inputs are cast to FLOAT32 for the network and back.
+ * Inputs must be FLOAT32 (the latent solvers' dtype; DJL's casts do not record gradients).
  */
 public final class KlAutoencoderModel implements Autoencoder {
     private final KlAutoencoder net;
@@ -78,12 +78,16 @@ public final class KlAutoencoderModel implements Autoencoder {
         return scale;
     }
 
-    private NDArray to32(NDArray a) {
-        return a.getDataType() == DataType.FLOAT32 ? a : a.toType(DataType.FLOAT32, false);
+    private static NDArray to32(NDArray a) {
+        if (a.getDataType() != DataType.FLOAT32) {
+            throw new IllegalArgumentException("the autoencoder runs in FLOAT32 (a cast would cut gradients), got "
+                    + a.getDataType());
+        }
+        return a;
     }
 
     private static NDArray back(NDArray a, DataType type) {
-        return type == DataType.FLOAT32 ? a : a.toType(type, false);
+        return a;
     }
 
     private void checkImages(NDArray x) {

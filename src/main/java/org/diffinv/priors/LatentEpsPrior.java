@@ -28,7 +28,7 @@ import java.util.List;
  * latents of the kit's {@link Autoencoder}, with {@code c = tau(prompt) (N, L, D)} from the jointly trained
  * {@link PromptEncoder}. {@link #promptEmbedding} gives the conditioning tensor of a prompt (P2L's initial C; ""
  * gives the null conditioning, which has its own learned embedding); {@link #eps} takes any tensor of that shape,
- * differentiably in {@code z_t} and {@code c}. Schedule: LDM scaled-linear betas 0.0015 .. 0.0195, T = 1000.
+ * differentiably in {@code z_t} and {@code c} (FLOAT32). Schedule: LDM scaled-linear betas 0.0015 .. 0.0195, T = 1000.
  */
 public final class LatentEpsPrior implements ConditionalEpsPrior {
     private final LatentDiffusionModel model;
@@ -129,15 +129,16 @@ public final class LatentEpsPrior implements ConditionalEpsPrior {
             throw new IllegalArgumentException("condition must be (" + s.get(0) + " or 1, " + cs[0] + ", " + cs[1]
                     + "), got " + c);
         }
-        DataType type = zt.getDataType();
-        NDArray z32 = type == DataType.FLOAT32 ? zt : zt.toType(DataType.FLOAT32, false);
-        NDArray c32 = condition.getDataType() == DataType.FLOAT32 ? condition
-                : condition.toType(DataType.FLOAT32, false);
+        if (zt.getDataType() != DataType.FLOAT32 || condition.getDataType() != DataType.FLOAT32) {
+            throw new IllegalArgumentException("the latent prior runs in FLOAT32 (a cast would cut gradients), got "
+                    + zt.getDataType() + " / " + condition.getDataType());
+        }
+        NDArray z32 = zt;
+        NDArray c32 = condition;
         if (c.get(0) == 1 && s.get(0) > 1) {
             c32 = c32.repeat(0, s.get(0));
         }
         NDArray tt = zt.getManager().full(new Shape(s.get(0)), (float) t, DataType.FLOAT32);
-        NDArray eps = model.eps(ps, z32, tt, c32, false);
-        return type == DataType.FLOAT32 ? eps : eps.toType(type, false);
+        return model.eps(ps, z32, tt, c32, false);
     }
 }

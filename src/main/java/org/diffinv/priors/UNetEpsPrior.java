@@ -11,6 +11,7 @@ import org.diffinv.data.DataPaths;
 import org.diffinv.diffusion.NoiseSchedule;
 import org.diffinv.nn.Checkpoints;
 import org.diffinv.nn.ModelFiles;
+import org.diffinv.nn.Precision;
 import org.diffinv.nn.UNet;
 import org.diffinv.nn.UNetConfig;
 import org.diffinv.nn.ScheduleSpec;
@@ -22,7 +23,8 @@ import java.nio.file.Path;
  * (Ho et al. 2020, Eq. 11: {@code eps_theta(x_t, t)} with {@code x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps}).
  *
  * <p>Input {@code x_t (N, C, S, S)} (C = 1, S = 32 for the shipped {@code pixel-unet}); FLOAT32 or FLOAT64 (a
- * FLOAT64 input is cast to FLOAT32 for the network and the output cast back, differentiably). {@link #eps} is
+ * FLOAT64 input runs through a FLOAT64 twin of the network whose weights are the trained FLOAT32 weights,
+ * widened exactly; see {@link org.diffinv.nn.Precision}). {@link #eps} is
  * differentiable with respect to {@code x_t} when the caller records gradients; the weights themselves never
  * record gradients. The result lives on {@code x_t}'s manager.
  */
@@ -31,6 +33,8 @@ public final class UNetEpsPrior implements EpsPrior {
     private final NoiseSchedule schedule;
     private final ParameterStore ps;
     private final String name;
+    private final NDManager manager;
+    private UNet net64;
 
     private UNetEpsPrior(UNet net, NoiseSchedule schedule, NDManager manager, String name) {
         if (net.config().conditioned()) {
@@ -41,6 +45,7 @@ public final class UNetEpsPrior implements EpsPrior {
         this.schedule = schedule;
         this.ps = new ParameterStore(manager, false);
         this.name = name;
+        this.manager = manager;
     }
 
     /** The shipped pixel prior {@code data/checkpoints/pixel-unet}, its weights on {@code manager}. */
@@ -91,10 +96,24 @@ public final class UNetEpsPrior implements EpsPrior {
         if (type != DataType.FLOAT32 && type != DataType.FLOAT64) {
             throw new IllegalArgumentException("x_t must be FLOAT32 or FLOAT64, got " + type);
         }
-        NDArray x32 = type == DataType.FLOAT32 ? xt : xt.toType(DataType.FLOAT32, false);
-        NDArray tt = xt.getManager().full(new Shape(s.get(0)), (float) t, DataType.FLOAT32);
-        NDArray eps = net.forward(ps, new NDList(x32, tt), false).singletonOrThrow();
-        return type == DataType.FLOAT32 ? eps : eps.toType(type, false);
+        NDArray tt = xt.getManager().full(new Shape(s.get(0)), (float) t, type);
+        return network(type).forward(ps, new NDList(xt, tt), false).singletonOrThrow();
+    }
+
+    private synchronized UNet network(DataType type) {
+        if (type == DataType.FLOAT32) {
+            return net;
+        }
+        if (net64 == null) {
+            UNetConfig cfg = net.config();
+            UNet twin = new UNet(cfg);
+            twin.setInitializer(ai.djl.training.initializer.Initializer.ZEROS, ai.djl.nn.Parameter.Type.WEIGHT);
+            twin.initialize(manager, DataType.FLOAT64, new Shape(1, cfg.inChannels(), cfg.imageSize(),
+                    cfg.imageSize()), new Shape(1));
+            Precision.copyParameters(net, twin);
+            net64 = twin;
+        }
+        return net64;
     }
 
     @Override
