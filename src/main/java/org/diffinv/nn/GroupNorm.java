@@ -75,6 +75,9 @@ public final class GroupNorm extends KitBlock {
         affineShape[1] = channels;
         NDArray g = value(ps, gamma, x, training).reshape(new Shape(affineShape));
         NDArray b = value(ps, beta, x, training).reshape(new Shape(affineShape));
+        // the reshaped views would otherwise live on the parameters' manager for ever (one pair per call)
+        g.attach(x.getManager());
+        b.attach(x.getManager());
         return new NDList(xHat.mul(g).add(b));
     }
 

@@ -108,9 +108,9 @@ public final class Adam {
                 v.get(i).muli(beta2).addi(inc2.muli(1 - beta2));
                 NDArray mHat = m.get(i).div(bc1);
                 mHat.attach(s);
-                NDArray denom = v.get(i).div(bc2).sqrt();
-                denom.attach(s);
-                denom.addi(epsilon);
+                NDArray vHat = v.get(i).div(bc2);
+                vHat.attach(s); // every intermediate goes to the step scope: none may stay on the state's manager
+                NDArray denom = vHat.sqrt().addi(epsilon);
                 w.subi(mHat.divi(denom).muli(lrK));
                 g.muli(0); // zero the gradient for the next step
             }
