@@ -1,0 +1,144 @@
+package org.diffinv.priors;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import com.google.gson.JsonObject;
+import org.diffinv.data.DataPaths;
+import org.diffinv.diffusion.NoiseSchedule;
+import org.diffinv.diffusion.NoiseSource;
+import org.diffinv.nn.Checkpoints;
+import org.diffinv.nn.LatentDiffusionModel;
+import org.diffinv.nn.ModelFiles;
+import org.diffinv.nn.PromptEncoder;
+import org.diffinv.nn.ScheduleSpec;
+import org.diffinv.nn.SeededInitializer;
+import org.diffinv.nn.UNet;
+import org.diffinv.nn.UNetConfig;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The kit's prompt-conditioned latent prior (Rombach et al. 2022, Eq. 3): {@code eps_theta(z_t, t, c)} on the
+ * latents of the kit's {@link Autoencoder}, with {@code c = tau(prompt) (N, L, D)} from the jointly trained
+ * {@link PromptEncoder}. {@link #promptEmbedding} gives the conditioning tensor of a prompt (P2L's initial C; ""
+ * gives the null conditioning, which has its own learned embedding); {@link #eps} takes any tensor of that shape,
+ * differentiably in {@code z_t} and {@code c} (FLOAT32). Schedule: LDM scaled-linear betas 0.0015 .. 0.0195, T = 1000.
+ */
+public final class LatentEpsPrior implements ConditionalEpsPrior {
+    private final LatentDiffusionModel model;
+    private final NoiseSchedule schedule;
+    private final ParameterStore ps;
+    private final NDManager manager;
+    private final String autoencoderName;
+
+    private LatentEpsPrior(LatentDiffusionModel model, NoiseSchedule schedule, NDManager manager,
+                           String autoencoderName) {
+        this.model = model;
+        this.schedule = schedule;
+        this.ps = new ParameterStore(manager, false);
+        this.manager = manager;
+        this.autoencoderName = autoencoderName;
+    }
+
+    /** The shipped latent prior {@code data/checkpoints/latent-unet}. */
+    public static LatentEpsPrior load(NDManager manager) {
+        return load(manager, DataPaths.checkpointsDir(), "latent-unet");
+    }
+
+    /** The latent prior checkpoint {@code name} in {@code dir} (sidecar kind {@code latent-eps-unet}). */
+    public static LatentEpsPrior load(NDManager manager, Path dir, String name) {
+        JsonObject side = Checkpoints.sidecar(dir, name, "latent-eps-unet");
+        UNetConfig u = ModelFiles.GSON.fromJson(side.get("unet"), UNetConfig.class);
+        List<String> vocab = Arrays.asList(ModelFiles.GSON.fromJson(side.get("vocabulary"), String[].class));
+        if (!vocab.equals(PromptEncoder.VOCABULARY)) {
+            throw new ModelFiles.CheckpointException("checkpoint " + ModelFiles.sidecarFile(dir, name)
+                    + " was trained with a different prompt vocabulary than this kit's PromptEncoder", null);
+        }
+        PromptEncoder enc = new PromptEncoder(side.get("promptLength").getAsInt(), u.contextDim(),
+                side.get("promptHeads").getAsInt());
+        LatentDiffusionModel model = new LatentDiffusionModel(enc, new UNet(u));
+        model.setInitializer(new SeededInitializer(NoiseSource.seeded(0), 1.0), Parameter.Type.WEIGHT);
+        model.initialize(manager, DataType.FLOAT32, new Shape(1, u.inChannels(), u.imageSize(), u.imageSize()));
+        ModelFiles.load(model, manager, dir, name, side.get("sha256").getAsString());
+        NoiseSchedule schedule = ModelFiles.GSON.fromJson(side.get("schedule"), ScheduleSpec.class).build();
+        return new LatentEpsPrior(model, schedule, manager, side.get("autoencoder").getAsString());
+    }
+
+    /** Wraps an in-memory model (e.g. straight from training). */
+    public static LatentEpsPrior of(LatentDiffusionModel model, NoiseSchedule schedule, NDManager manager,
+                                    String autoencoderName) {
+        return new LatentEpsPrior(model, schedule, manager, autoencoderName);
+    }
+
+    /** The name of the autoencoder checkpoint whose latents this prior models. */
+    public String autoencoderName() {
+        return autoencoderName;
+    }
+
+    /** The latent shape {@code (C, h, w)}. */
+    public Shape latentShape() {
+        UNetConfig u = model.unet().config();
+        return new Shape(u.inChannels(), u.imageSize(), u.imageSize());
+    }
+
+    @Override
+    public NoiseSchedule schedule() {
+        return schedule;
+    }
+
+    @Override
+    public long[] conditionShape() {
+        return new long[] {model.promptEncoder().length(), model.promptEncoder().dim()};
+    }
+
+    /** The conditioning tensors {@code tau(prompt) (N, L, D)} of {@code prompts}, on {@code target}. */
+    public NDArray promptEmbedding(NDManager target, String... prompts) {
+        if (prompts.length == 0) {
+            throw new IllegalArgumentException("give at least one prompt (\"\" is the null prompt)");
+        }
+        NDArray tokens = model.promptEncoder().tokenize(target, Arrays.asList(prompts));
+        return model.encodePrompt(ps, tokens, false);
+    }
+
+    /** An unconditional view with the prompt fixed (its embedding computed once, on the prior's manager). */
+    public EpsPrior withPrompt(String prompt) {
+        return withCondition(promptEmbedding(manager, prompt));
+    }
+
+    @Override
+    public NDArray eps(NDArray zt, int t, NDArray condition) {
+        Shape s = zt.getShape();
+        Shape expected = latentShape();
+        if (s.dimension() != 4 || !new Shape(s.get(1), s.get(2), s.get(3)).equals(expected)) {
+            throw new IllegalArgumentException("latent prior expects z_t (N, " + expected.get(0) + ", "
+                    + expected.get(1) + ", " + expected.get(2) + "), got " + s);
+        }
+        if (t < 0 || t >= schedule.steps()) {
+            throw new IllegalArgumentException("time index " + t + " is outside [0, " + (schedule.steps() - 1)
+                    + "]");
+        }
+        long[] cs = conditionShape();
+        Shape c = condition.getShape();
+        if (c.dimension() != 3 || c.get(1) != cs[0] || c.get(2) != cs[1] || (c.get(0) != 1 && c.get(0) != s.get(0))) {
+            throw new IllegalArgumentException("condition must be (" + s.get(0) + " or 1, " + cs[0] + ", " + cs[1]
+                    + "), got " + c);
+        }
+        if (zt.getDataType() != DataType.FLOAT32 || condition.getDataType() != DataType.FLOAT32) {
+            throw new IllegalArgumentException("the latent prior runs in FLOAT32 (a cast would cut gradients), got "
+                    + zt.getDataType() + " / " + condition.getDataType());
+        }
+        NDArray z32 = zt;
+        NDArray c32 = condition;
+        if (c.get(0) == 1 && s.get(0) > 1) {
+            c32 = c32.repeat(0, s.get(0));
+        }
+        NDArray tt = zt.getManager().full(new Shape(s.get(0)), (float) t, DataType.FLOAT32);
+        return model.eps(ps, z32, tt, c32, false);
+    }
+}

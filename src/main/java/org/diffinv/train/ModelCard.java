@@ -1,0 +1,111 @@
+package org.diffinv.train;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import org.diffinv.data.FashionMnist;
+import org.diffinv.nn.ModelFiles;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Writes a checkpoint's model card {@code NAME.md} from its sidecar {@code NAME.json}: architecture, config, data
+ * split, steps, wall time, measured quality and SHA-256. Only facts recorded in the sidecar are written.
+ */
+public final class ModelCard {
+
+    private ModelCard() {
+    }
+
+    /** Writes {@code dir/NAME.md}. */
+    public static void write(Path dir, String name) {
+        JsonObject s = ModelFiles.readSidecar(dir, name);
+        StringBuilder b = new StringBuilder();
+        String kind = s.get("kind").getAsString();
+        b.append("# Model card: ").append(name).append("\n\n");
+        b.append("- Kind: ").append(kind).append(" (").append(describe(kind)).append(")\n");
+        b.append("- Files: `").append(name).append(".params` (DJL `Block.saveParameters`, ")
+                .append(s.get("paramsBytes").getAsLong()).append(" bytes), `").append(name)
+                .append(".json` (config, training facts, quality)\n");
+        b.append("- SHA-256 of `").append(name).append(".params`: `").append(s.get("sha256").getAsString())
+                .append("` (checked at load)\n");
+        b.append("- Data: Fashion-MNIST, train split = first 55,000 upstream training images (28x28 padded to "
+                + "32x32 with -1, values in [-1, 1]); evaluation on the test split (10,000) / validation split "
+                + "(last 5,000 upstream training images); see data/README.md\n");
+        if (s.has("training")) {
+            JsonObject t = s.getAsJsonObject("training");
+            b.append("- Training: ").append(t.get("steps").getAsLong()).append(" optimizer steps (Adam) of batch ")
+                    .append(t.get("batchSize").getAsInt()).append(", seed ").append(t.get("seed").getAsLong())
+                    .append(", wall time ").append(hours(t.get("wallSeconds").getAsDouble()))
+                    .append(" on a shared 2-core CPU machine (1 PyTorch thread), final running loss ")
+                    .append(Evaluation.fmt(t.get("finalAvgLoss").getAsDouble())).append("; exported weights: ")
+                    .append(t.get("weights").getAsString()).append("\n");
+            JsonObject cfg = t.getAsJsonObject("config");
+            int planned = cfg.get("steps").getAsInt();
+            if (planned != t.get("steps").getAsLong()) {
+                b.append("- Note: the config plans ").append(planned).append(" steps; this export is at step ")
+                        .append(t.get("steps").getAsLong()).append(".\n");
+            }
+            b.append("- Config (environment/configs/").append(name).append(".json at training time):\n\n```json\n")
+                    .append(ModelFiles.GSON.toJson(cfg)).append("\n```\n");
+        }
+        b.append("\n## Architecture\n\n```json\n");
+        JsonObject arch = s.deepCopy();
+        for (String k : new String[] {"training", "quality", "sha256", "paramsBytes", "paramsFile", "name"}) {
+            arch.remove(k);
+        }
+        b.append(ModelFiles.GSON.toJson(arch)).append("\n```\n");
+        b.append("\n## Measured quality\n\n");
+        if (s.has("quality")) {
+            JsonObject q = s.getAsJsonObject("quality");
+            for (Map.Entry<String, JsonElement> e : q.entrySet()) {
+                b.append("- ").append(e.getKey()).append(": ").append(render(e.getKey(), e.getValue())).append("\n");
+            }
+            if (q.has("fdKit")) {
+                b.append("\nFD-kit is the Frechet distance on the kit's feature classifier's penultimate features "
+                        + "(128-d), not FID: comparable within the kit only. The floor is the same distance "
+                        + "between real images (validation vs test) of the same count.\n");
+            }
+        } else {
+            b.append("Not measured yet (run `TrainMain ").append(name).append(" --evaluate`).\n");
+        }
+        try {
+            Files.writeString(dir.resolve(name + ".md"), b.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write model card for " + name, e);
+        }
+    }
+
+    private static String render(String key, JsonElement v) {
+        if (key.equals("sampleClassHistogram") && v.isJsonArray()) {
+            StringBuilder b = new StringBuilder();
+            for (int i = 0; i < v.getAsJsonArray().size(); i++) {
+                b.append(i == 0 ? "" : ", ").append(FashionMnist.CLASS_NAMES.get(i)).append(" ")
+                        .append(v.getAsJsonArray().get(i).getAsInt());
+            }
+            return b.toString();
+        }
+        if (v.isJsonPrimitive() && v.getAsJsonPrimitive().isNumber()) {
+            return Evaluation.fmt(v.getAsDouble());
+        }
+        return v.toString();
+    }
+
+    private static String hours(double seconds) {
+        return String.format(Locale.ROOT, "%.0f s (%.2f h)", seconds, seconds / 3600);
+    }
+
+    private static String describe(String kind) {
+        return switch (kind) {
+            case "feature-classifier" -> "the kit's feature network for FD-kit / perceptual-kit";
+            case "kl-autoencoder" -> "KL autoencoder, 32x32x1 -> 8x8xL latents";
+            case "pixel-eps-unet" -> "pixel-space eps-prediction UNet prior";
+            case "latent-eps-unet" -> "prompt-conditioned latent eps-prediction UNet prior";
+            default -> kind;
+        };
+    }
+}

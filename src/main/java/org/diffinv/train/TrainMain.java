@@ -1,0 +1,113 @@
+package org.diffinv.train;
+
+import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonObject;
+import org.diffinv.data.DataPaths;
+import org.diffinv.data.FashionMnist;
+import org.diffinv.nn.ModelFiles;
+
+import java.nio.file.Path;
+import java.time.Instant;
+
+/**
+ * The command line {@code TrainMain NAME [--steps N] [--resume]}: trains the run configured in
+ * {@code environment/configs/NAME.json}, keeps resumable checkpoints in {@code data/cache/train/NAME/} and exports
+ * the EMA weights to {@code data/checkpoints/NAME.params} with the sidecar {@code NAME.json}.
+ *
+ * <p>{@code TrainMain NAME --evaluate [--samples N] [--ddim S]} measures the exported checkpoint and writes its
+ * model card {@code data/checkpoints/NAME.md} (see {@link Evaluation}).
+ *
+ * <p>{@code --resume} continues from the last checkpoint; with {@code --steps N} at or below the checkpoint's step
+ * it only exports what is there (the way to finish a long run early).
+ */
+public final class TrainMain {
+
+    private TrainMain() {
+    }
+
+    /** Entry point; see the class comment. */
+    public static void main(String[] args) {
+        if (args.length < 1 || args[0].startsWith("-")) {
+            System.err.println("usage: TrainMain NAME [--steps N] [--resume]   (config: environment/configs/NAME.json)");
+            System.exit(2);
+        }
+        String name = args[0];
+        Integer steps = null;
+        boolean resume = false;
+        boolean evaluate = false;
+        int samples = 1000;
+        int ddim = 50;
+        for (int i = 1; i < args.length; i++) {
+            switch (args[i]) {
+                case "--steps" -> {
+                    if (i + 1 >= args.length) {
+                        throw new IllegalArgumentException("--steps needs a number");
+                    }
+                    steps = Integer.parseInt(args[++i]);
+                }
+                case "--resume" -> resume = true;
+                case "--evaluate" -> evaluate = true;
+                case "--samples" -> samples = Integer.parseInt(args[++i]);
+                case "--ddim" -> ddim = Integer.parseInt(args[++i]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]
+                        + " (expected --steps N, --resume, --evaluate, --samples N, --ddim S)");
+            }
+        }
+        Path home = DataPaths.home();
+        if (evaluate) {
+            Evaluation.evaluate(DataPaths.checkpointsDir(), name, new Evaluation.Options(samples, ddim, 2024));
+            return;
+        }
+        TrainConfig config = TrainConfig.read(home.resolve("environment/configs/" + name + ".json"));
+        if (!config.name().equals(name)) {
+            throw new IllegalArgumentException("config file " + name + ".json names the run " + config.name());
+        }
+        if (steps != null) {
+            config = config.withSteps(steps);
+        }
+        train(config, home.resolve("data/cache/train/" + name), DataPaths.checkpointsDir(), resume);
+    }
+
+    private static TrainTask latentTask(TrainConfig config) {
+        String aeName = config.model() != null && config.model().has("autoencoder")
+                ? config.model().get("autoencoder").getAsString() : "autoencoder";
+        NDManager aeManager = NDManager.newBaseManager();
+        org.diffinv.priors.KlAutoencoderModel ae = org.diffinv.priors.KlAutoencoderModel.load(aeManager,
+                DataPaths.checkpointsDir(), aeName);
+        String sha = ModelFiles.readSidecar(DataPaths.checkpointsDir(), aeName).get("sha256").getAsString();
+        System.out.println("encoding the training split with " + aeName + " (scale " + ae.scaleFactor() + ")");
+        return new LatentDiffusionTask(config, FashionMnist.load(FashionMnist.Split.TRAIN), ae, aeName, sha,
+                aeManager);
+    }
+
+    /** Runs {@code config} with the work directory {@code workDir} and exports into {@code exportDir}. */
+    public static void train(TrainConfig config, Path workDir, Path exportDir, boolean resume) {
+        TrainTask task = switch (config.task()) {
+            case "pixel-eps" -> new PixelDiffusionTask(config, FashionMnist.load(FashionMnist.Split.TRAIN));
+            case "classifier" -> new ClassifierTask(config, FashionMnist.load(FashionMnist.Split.TRAIN));
+            case "autoencoder" -> new AutoencoderTask(config, FashionMnist.load(FashionMnist.Split.TRAIN));
+            case "latent-eps" -> latentTask(config);
+            default -> throw new IllegalArgumentException("unknown task " + config.task() + " in config "
+                    + config.name());
+        };
+        System.out.println("training " + config.name() + " (" + config.task() + "), " + config.steps()
+                + " steps, batch " + config.batchSize() + ", seed " + config.seed() + "; work dir " + workDir);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Trainer.Result r = new Trainer(config, task, workDir, System.out).run(manager, resume);
+            JsonObject meta = task.describe();
+            JsonObject training = new JsonObject();
+            training.addProperty("steps", r.steps());
+            training.addProperty("batchSize", config.batchSize());
+            training.addProperty("seed", config.seed());
+            training.addProperty("finalAvgLoss", r.finalLoss());
+            training.addProperty("wallSeconds", r.wallSeconds());
+            training.addProperty("weights", "EMA, decay " + config.emaDecay());
+            training.addProperty("exported", Instant.now().toString());
+            training.add("config", config.toJson());
+            meta.add("training", training);
+            String sha = ModelFiles.save(r.emaModel(), exportDir, config.name(), meta);
+            System.out.printf("exported %s (EMA weights, %d steps, %.0f s) to %s, sha256 %s%n", config.name(),
+                    r.steps(), r.wallSeconds(), ModelFiles.paramsFile(exportDir, config.name()), sha);
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package org.diffinv.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import ai.djl.training.ParameterStore;
+import com.google.gson.JsonObject;
+import org.diffinv.diffusion.NoiseSource;
+
+/**
+ * What {@link Trainer} trains: a network, a seeded per-step loss and the metadata written beside the exported
+ * weights.
+ */
+public interface TrainTask {
+
+    /** A fresh network of this task's architecture, parameters initialised from {@code seed}. */
+    Block newModel(NDManager manager, long seed);
+
+    /**
+     * The scalar training loss of global step {@code step} for {@code model}; every random draw (batch, t, noise)
+     * comes from {@code rng}, which the trainer derives from {@code (seed, step)} so a resumed run repeats it.
+     * Arrays go on {@code manager} (the step's scope).
+     */
+    NDArray loss(Block model, ParameterStore ps, NDManager manager, long step, NoiseSource rng);
+
+    /** Metadata for the sidecar: kind and architecture config (the trainer adds training facts). */
+    JsonObject describe();
+}

@@ -1,0 +1,211 @@
+package org.diffinv.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.diffinv.diffusion.NoiseSource;
+import org.diffinv.nn.ModelFiles;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The kit's training loop: Adam with warm-up, EMA weights, a console progress bar (loss, it/s, ETA), periodic
+ * log lines, resumable checkpoints and the export of the EMA weights with a JSON sidecar.
+ *
+ * <p>Reproducibility: the randomness of step {@code s} is {@code NoiseSource.seeded(seed).fork(s)} and the
+ * batches come from {@code (seed, s)}, so a run resumed from a checkpoint at step {@code s} (weights, EMA, Adam
+ * moments and step count restored) continues exactly as the uninterrupted run would have (up to floating-point
+ * non-determinism of the engine's kernels).
+ *
+ * <p>Work directory layout: {@code model.params} (DJL format), {@code ema.ndlist} and {@code adam.ndlist} (DJL's
+ * NDList encoding), {@code state.json} (step, seed, config, wall seconds so far).
+ */
+public final class Trainer {
+    private final TrainConfig config;
+    private final TrainTask task;
+    private final Path workDir;
+    private final PrintStream log;
+
+    /** A trainer for {@code task} that keeps its resumable state in {@code workDir} and logs to {@code log}. */
+    public Trainer(TrainConfig config, TrainTask task, Path workDir, PrintStream log) {
+        this.config = config;
+        this.task = task;
+        this.workDir = workDir;
+        this.log = log;
+    }
+
+    /** The outcome of a run. */
+    public record Result(long steps, double finalLoss, double wallSeconds, Block emaModel) {
+    }
+
+    /**
+     * Trains up to {@code config.steps()} steps (resuming from {@code workDir} when {@code resume} and a checkpoint
+     * exists) and returns the EMA model (attached to {@code manager}).
+     */
+    public Result run(NDManager manager, boolean resume) {
+        Block model = task.newModel(manager, config.seed());
+        List<Parameter> params = new ArrayList<>();
+        model.getParameters().forEach(p -> params.add(p.getValue()));
+        Adam adam = new Adam(manager, params, config.lr(), config.warmup(), config.clipNorm());
+        Ema ema = new Ema(manager, params, config.emaDecay());
+        long start = 0;
+        double priorWall = 0;
+        double avgLoss = Double.NaN;
+        if (resume && Files.isRegularFile(workDir.resolve("state.json"))) {
+            JsonObject state = readState();
+            start = state.get("step").getAsLong();
+            priorWall = state.get("wallSeconds").getAsDouble();
+            if (state.has("avgLoss") && !state.get("avgLoss").isJsonNull()) {
+                avgLoss = state.get("avgLoss").getAsDouble();
+            }
+            if (state.get("seed").getAsLong() != config.seed()) {
+                throw new IllegalStateException("checkpoint in " + workDir + " was made with seed "
+                        + state.get("seed") + ", the config says " + config.seed());
+            }
+            ModelFiles.load(model, manager, workDir, "model", state.get("modelSha256").getAsString());
+            // DJL's loadParameters replaces the arrays with ones that do not record gradients
+            model.getParameters().forEach(p -> p.getValue().getArray().setRequiresGradient(true));
+            ema.restore(readList(manager, workDir.resolve("ema.ndlist")));
+            adam.restore(readList(manager, workDir.resolve("adam.ndlist")), start);
+            log.printf("resumed %s at step %d (%.0f s of training so far)%n", config.name(), start, priorWall);
+        }
+        ParameterStore ps = new ParameterStore(manager, false);
+        long total = config.steps();
+        long t0 = System.nanoTime();
+        double lastLoss = Double.NaN;
+        long windowStart = System.nanoTime();
+        long windowSteps = 0;
+        ProgressBar bar = System.console() == null ? null : new ProgressBarBuilder().setTaskName(config.name())
+                .setInitialMax(total).setStyle(ProgressBarStyle.ASCII).showSpeed().setUnit(" it", 1)
+                .setUpdateIntervalMillis(500).build();
+        try {
+            if (bar != null) {
+                bar.stepTo(start);
+            }
+            for (long step = start; step < total; step++) {
+                NoiseSource rng = NoiseSource.seeded(config.seed()).fork(step);
+                try (NDManager s = manager.newSubManager()) {
+                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        NDArray loss = task.loss(model, ps, s, step, rng);
+                        gc.backward(loss);
+                        lastLoss = loss.getFloat();
+                    }
+                }
+                if (!Double.isFinite(lastLoss)) {
+                    throw new IllegalStateException("loss became " + lastLoss + " at step " + step + " of "
+                            + config.name() + "; lower lr (now " + config.lr() + ")");
+                }
+                adam.update();
+                ema.update(adam.step());
+                avgLoss = Double.isNaN(avgLoss) ? lastLoss : 0.98 * avgLoss + 0.02 * lastLoss;
+                windowSteps++;
+                if (bar != null) {
+                    bar.stepTo(step + 1);
+                    bar.setExtraMessage(String.format(" loss %.4f", avgLoss));
+                }
+                if ((step + 1) % config.logEvery() == 0 || step + 1 == total) {
+                    double secs = (System.nanoTime() - windowStart) / 1e9;
+                    double rate = windowSteps / Math.max(secs, 1e-9);
+                    long eta = (long) ((total - step - 1) / Math.max(rate, 1e-9));
+                    log.printf("%s step %d/%d loss %.5f (avg %.5f) lr %.2e %.3f it/s (%.2f s/it) ETA %s%n",
+                            config.name(), step + 1, total, lastLoss, avgLoss, adam.learningRate(adam.step()), rate,
+                            1 / rate, format(Duration.ofSeconds(eta)));
+                    log.flush();
+                    windowStart = System.nanoTime();
+                    windowSteps = 0;
+                }
+                if ((step + 1) % config.saveEvery() == 0 || step + 1 == total) {
+                    save(model, ema, adam, step + 1, priorWall + (System.nanoTime() - t0) / 1e9, avgLoss);
+                }
+            }
+        } finally {
+            if (bar != null) {
+                bar.close();
+            }
+        }
+        double wall = priorWall + (System.nanoTime() - t0) / 1e9;
+        Block emaModel = task.newModel(manager, config.seed());
+        List<Parameter> emaParams = new ArrayList<>();
+        emaModel.getParameters().forEach(p -> emaParams.add(p.getValue()));
+        ema.copyInto(emaParams);
+        long done = Math.max(start, total);
+        if (start >= total) {
+            done = start;
+            avgLoss = readState().has("avgLoss") ? readState().get("avgLoss").getAsDouble() : Double.NaN;
+        }
+        return new Result(done, avgLoss, wall, emaModel);
+    }
+
+    private static String format(Duration d) {
+        return String.format("%dh%02dm%02ds", d.toHours(), d.toMinutesPart(), d.toSecondsPart());
+    }
+
+    private JsonObject readState() {
+        try {
+            return JsonParser.parseString(Files.readString(workDir.resolve("state.json"))).getAsJsonObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + workDir.resolve("state.json"), e);
+        }
+    }
+
+    private void save(Block model, Ema ema, Adam adam, long step, double wall, double avgLoss) {
+        try {
+            Files.createDirectories(workDir);
+            String sha = ModelFiles.save(model, workDir, "model", new JsonObject());
+            writeList(new NDList(ema.values().toArray(new NDArray[0])), workDir.resolve("ema.ndlist"));
+            writeList(adam.state(), workDir.resolve("adam.ndlist"));
+            JsonObject state = new JsonObject();
+            state.addProperty("step", step);
+            state.addProperty("seed", config.seed());
+            state.addProperty("wallSeconds", wall);
+            state.addProperty("avgLoss", avgLoss);
+            state.addProperty("modelSha256", sha);
+            state.add("config", config.toJson());
+            Path tmp = workDir.resolve("state.json.tmp");
+            Files.writeString(tmp, ModelFiles.GSON.toJson(state) + "\n");
+            Files.move(tmp, workDir.resolve("state.json"), StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write checkpoint into " + workDir, e);
+        }
+    }
+
+    private static void writeList(NDList list, Path file) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp))) {
+            list.encode(out);
+        }
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static NDList readList(NDManager manager, Path file) {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+            return NDList.decode(manager, in);
+        } catch (IOException | RuntimeException e) {
+            throw new ModelFiles.CheckpointException("training checkpoint file " + file.toAbsolutePath()
+                    + " is missing or corrupt: " + e.getMessage(), e);
+        }
+    }
+}
