@@ -37,7 +37,8 @@ def main() -> int:
     out_dir = os.path.abspath(args.out)
     os.makedirs(out_dir, exist_ok=True)
     os.environ["DIFFINV_MODE"] = args.mode
-    os.environ["DIFFINV_RESULTS"] = out_dir
+    # the kit's Results.forRun(name) writes under $DIFFINV_RESULTS/<name>, i.e. beside the executed notebook
+    os.environ["DIFFINV_RESULTS"] = os.path.dirname(out_dir)
 
     nb = nbformat.read(path, as_version=4)
     timeout = args.timeout if args.timeout is not None else (None if args.mode == "full" else 1800)

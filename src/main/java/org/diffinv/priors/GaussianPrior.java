@@ -97,6 +97,53 @@ public final class GaussianPrior implements EpsPrior {
         return new GaussianPrior(schedule, imageShape, mean, new Array2DRowRealMatrix(covariance, true));
     }
 
+    /**
+     * The maximum-likelihood Gaussian of a batch of images, {@code N(mean, S + ridge I)}: the sample mean and
+     * the (1/N) sample covariance of {@code images (N, C, H, W)}, with {@code ridge} added to the diagonal so
+     * the covariance stays positive definite when {@code N <= d} (a data-fitted exact prior whose posteriors are
+     * closed-form: the "Wiener-filter" baseline of the kit).
+     *
+     * @param images at least 2 images; {@code C H W <= 1024}
+     * @param ridge diagonal regulariser, {@code >= 0}
+     */
+    public static GaussianPrior fit(NoiseSchedule schedule, NDArray images, double ridge) {
+        if (images == null || images.getShape().dimension() != 4 || images.getShape().get(0) < 2) {
+            throw new IllegalArgumentException("fit needs a batch (N, C, H, W) of at least 2 images, got "
+                    + (images == null ? "null" : images.getShape()));
+        }
+        if (!(ridge >= 0) || Double.isInfinite(ridge)) {
+            throw new IllegalArgumentException("ridge must be finite and >= 0, got " + ridge);
+        }
+        Shape shape = images.getShape();
+        Shape imageShape = new Shape(shape.get(1), shape.get(2), shape.get(3));
+        int d = checkImageShape(imageShape);
+        int n = Math.toIntExact(shape.get(0));
+        double[] flat = images.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).toDoubleArray();
+        double[] mean = new double[d];
+        for (int k = 0; k < n; k++) {
+            for (int i = 0; i < d; i++) {
+                mean[i] += flat[k * d + i] / n;
+            }
+        }
+        for (double v : flat) {
+            if (!Double.isFinite(v)) {
+                throw new IllegalArgumentException("fit: the images contain a non-finite value (" + v + ")");
+            }
+        }
+        double[][] centred = new double[n][d];
+        for (int k = 0; k < n; k++) {
+            for (int i = 0; i < d; i++) {
+                centred[k][i] = flat[k * d + i] - mean[i];
+            }
+        }
+        org.apache.commons.math3.linear.RealMatrix c = new Array2DRowRealMatrix(centred, false);
+        org.apache.commons.math3.linear.RealMatrix cov = c.transpose().multiply(c).scalarMultiply(1.0 / n);
+        for (int i = 0; i < d; i++) {
+            cov.addToEntry(i, i, ridge);
+        }
+        return new GaussianPrior(schedule, imageShape, mean, cov);
+    }
+
     /** The isotropic prior {@code N(mean, variance I)}. */
     public static GaussianPrior isotropic(NoiseSchedule schedule, Shape imageShape, double[] mean, double variance) {
         if (!(variance >= 0) || Double.isInfinite(variance)) {
