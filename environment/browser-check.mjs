@@ -74,6 +74,17 @@ try {
   if (!failed && found.images < 1) failed = 'no image output rendered';
   if (!failed && found.tables < 1) failed = 'no HTML table output rendered';
   if (!failed && found.errors > 0) failed = 'an error output rendered';
+  // grow the window to the notebook's full height so the screenshot shows every cell
+  const height = await page.evaluate(() => {
+    const scroller = document.querySelector('.jp-NotebookPanel .jp-WindowedPanel-outer');
+    return scroller ? scroller.scrollHeight : 1000;
+  });
+  await page.setViewportSize({ width: 1400, height: Math.min(Math.max(height + 200, 1000), 16000) });
+  await page.evaluate(() => {
+    const scroller = document.querySelector('.jp-NotebookPanel .jp-WindowedPanel-outer');
+    if (scroller) scroller.scrollTop = 0;
+  });
+  await page.waitForTimeout(1000);
   const panel = await page.$('.jp-NotebookPanel');
   await (panel || page).screenshot({ path: shot });
   log(`screenshot: ${shot}`);
