@@ -27,6 +27,7 @@ public final class Adam {
     private final double beta2;
     private final double epsilon;
     private final double clipNorm;
+    private long cosineSteps;
     private final NDList m;
     private final NDList v;
     private long step;
@@ -64,9 +65,30 @@ public final class Adam {
         return step;
     }
 
-    /** The learning rate of update {@code k} (1-based): {@code lr min(1, k / warmup)}. */
+    /**
+     * Switches to cosine decay after warm-up, reaching 0 at update {@code totalSteps}:
+     * {@code lr_k = lr (1 + cos(pi (k - warmup) / (totalSteps - warmup))) / 2} for {@code k > warmup}.
+     */
+    public Adam withCosineDecay(long totalSteps) {
+        if (totalSteps <= warmup) {
+            throw new IllegalArgumentException("cosine decay needs totalSteps > warmup (" + warmup + "), got "
+                    + totalSteps);
+        }
+        this.cosineSteps = totalSteps;
+        return this;
+    }
+
+    /**
+     * The learning rate of update {@code k} (1-based): {@code lr min(1, k / warmup)}, times the cosine factor
+     * when {@link #withCosineDecay} is set.
+     */
     public double learningRate(long k) {
-        return lr * Math.min(1.0, (double) k / warmup);
+        double base = lr * Math.min(1.0, (double) k / warmup);
+        if (cosineSteps > 0 && k > warmup) {
+            double progress = Math.min(1.0, (double) (k - warmup) / (cosineSteps - warmup));
+            base *= 0.5 * (1 + Math.cos(Math.PI * progress));
+        }
+        return base;
     }
 
     /**

@@ -63,7 +63,7 @@ public final class AutoencoderTask implements TrainTask {
         NDArray xHat = ae.decode(ps, z, true);
         NDArray diff = xHat.sub(x);
         NDArray kl = mu.square().add(logVar.exp()).sub(1).sub(logVar).mul(0.5).mean();
-        return diff.abs().mean().add(diff.square().mean()).add(kl.mul(beta));
+        return diff.abs().mean().add(diff.square().mean()).add(kl.mul((float) beta)); // a double scalar would promote the 0-d loss to FLOAT64
     }
 
     @Override

@@ -41,7 +41,9 @@ public final class ModelCard {
             b.append("- Training: ").append(t.get("steps").getAsLong()).append(" optimizer steps (Adam) of batch ")
                     .append(t.get("batchSize").getAsInt()).append(", seed ").append(t.get("seed").getAsLong())
                     .append(", wall time ").append(hours(t.get("wallSeconds").getAsDouble()))
-                    .append(" on a shared 2-core CPU machine (1 PyTorch thread), final running loss ")
+                    .append(" (").append(t.has("machine") ? t.get("machine").getAsString() : "machine not recorded")
+                    .append("; PyTorch threads ").append(t.has("torchThreads") ? t.get("torchThreads").getAsString()
+                            : "not recorded").append("), final running loss ")
                     .append(Evaluation.fmt(t.get("finalAvgLoss").getAsDouble())).append("; exported weights: ")
                     .append(t.get("weights").getAsString()).append("\n");
             JsonObject cfg = t.getAsJsonObject("config");
@@ -72,6 +74,14 @@ public final class ModelCard {
             }
         } else {
             b.append("Not measured yet (run `TrainMain ").append(name).append(" --evaluate`).\n");
+        }
+        Path notes = dir.resolve(name + ".notes.md");
+        if (Files.isRegularFile(notes)) {
+            try {
+                b.append("\n## Notes\n\n").append(Files.readString(notes));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + notes, e);
+            }
         }
         try {
             Files.writeString(dir.resolve(name + ".md"), b.toString());

@@ -28,10 +28,14 @@ import java.nio.file.Path;
  * @param schedule the noise schedule (diffusion tasks)
  * @param promptDropout probability of replacing the prompt by the null prompt "" (latent task)
  * @param model task-specific architecture settings (classifier, autoencoder, prompt encoder)
+ * @param lrSchedule "constant" (default when absent) or "cosine": after warm-up the learning rate follows
+ *     {@code lr (1 + cos(pi (k - warmup) / (steps - warmup))) / 2} down to 0 at {@code steps} (so resuming
+ *     with a different step count changes the remaining schedule)
  */
 public record TrainConfig(String name, String task, long seed, int steps, int batchSize, double lr, int warmup,
                           double clipNorm, double emaDecay, int saveEvery, int logEvery, UNetConfig unet,
-                          ScheduleSpec schedule, double promptDropout, JsonObject model) {
+                          ScheduleSpec schedule, double promptDropout, JsonObject model,
+                          String lrSchedule) {
 
     /** Validates the values. */
     public TrainConfig {
@@ -45,6 +49,13 @@ public record TrainConfig(String name, String task, long seed, int steps, int ba
             throw new IllegalArgumentException("config " + name + ": steps, batchSize, warmup, saveEvery, logEvery "
                     + "must be >= 1 and lr > 0");
         }
+        if (lrSchedule == null) {
+            lrSchedule = "constant";
+        }
+        if (!lrSchedule.equals("constant") && !lrSchedule.equals("cosine")) {
+            throw new IllegalArgumentException("config " + name + ": lrSchedule must be constant or cosine, got "
+                    + lrSchedule);
+        }
         if (!(emaDecay >= 0 && emaDecay < 1) || !(promptDropout >= 0 && promptDropout < 1) || clipNorm < 0) {
             throw new IllegalArgumentException("config " + name + ": emaDecay and promptDropout must be in [0, 1), "
                     + "clipNorm >= 0");
@@ -54,7 +65,7 @@ public record TrainConfig(String name, String task, long seed, int steps, int ba
     /** A copy with a different step count. */
     public TrainConfig withSteps(int newSteps) {
         return new TrainConfig(name, task, seed, newSteps, batchSize, lr, warmup, clipNorm, emaDecay, saveEvery,
-                logEvery, unet, schedule, promptDropout, model);
+                logEvery, unet, schedule, promptDropout, model, lrSchedule);
     }
 
     /** Reads a config file. */

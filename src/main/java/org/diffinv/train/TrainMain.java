@@ -68,13 +68,13 @@ public final class TrainMain {
         train(config, home.resolve("data/cache/train/" + name), DataPaths.checkpointsDir(), resume);
     }
 
-    private static TrainTask latentTask(TrainConfig config) {
+    private static TrainTask latentTask(TrainConfig config, Path exportDir) {
         String aeName = config.model() != null && config.model().has("autoencoder")
                 ? config.model().get("autoencoder").getAsString() : "autoencoder";
         NDManager aeManager = NDManager.newBaseManager();
         org.diffinv.priors.KlAutoencoderModel ae = org.diffinv.priors.KlAutoencoderModel.load(aeManager,
-                DataPaths.checkpointsDir(), aeName);
-        String sha = ModelFiles.readSidecar(DataPaths.checkpointsDir(), aeName).get("sha256").getAsString();
+                exportDir, aeName);
+        String sha = ModelFiles.readSidecar(exportDir, aeName).get("sha256").getAsString();
         System.out.println("encoding the training split with " + aeName + " (scale " + ae.scaleFactor() + ")");
         return new LatentDiffusionTask(config, FashionMnist.load(FashionMnist.Split.TRAIN), ae, aeName, sha,
                 aeManager);
@@ -86,7 +86,7 @@ public final class TrainMain {
             case "pixel-eps" -> new PixelDiffusionTask(config, FashionMnist.load(FashionMnist.Split.TRAIN));
             case "classifier" -> new ClassifierTask(config, FashionMnist.load(FashionMnist.Split.TRAIN));
             case "autoencoder" -> new AutoencoderTask(config, FashionMnist.load(FashionMnist.Split.TRAIN));
-            case "latent-eps" -> latentTask(config);
+            case "latent-eps" -> latentTask(config, exportDir);
             default -> throw new IllegalArgumentException("unknown task " + config.task() + " in config "
                     + config.name());
         };
@@ -102,6 +102,9 @@ public final class TrainMain {
             training.addProperty("finalAvgLoss", r.finalLoss());
             training.addProperty("wallSeconds", r.wallSeconds());
             training.addProperty("weights", "EMA, decay " + config.emaDecay());
+            training.addProperty("torchThreads", System.getProperty("ai.djl.pytorch.num_threads", "(engine default)"));
+            training.addProperty("machine", Runtime.getRuntime().availableProcessors() + " CPU cores, "
+                    + System.getProperty("os.arch") + ", shared with other jobs");
             training.addProperty("exported", Instant.now().toString());
             training.add("config", config.toJson());
             meta.add("training", training);

@@ -69,6 +69,9 @@ public final class Trainer {
         List<Parameter> params = new ArrayList<>();
         model.getParameters().forEach(p -> params.add(p.getValue()));
         Adam adam = new Adam(manager, params, config.lr(), config.warmup(), config.clipNorm());
+        if (config.lrSchedule().equals("cosine")) {
+            adam.withCosineDecay(config.steps());
+        }
         Ema ema = new Ema(manager, params, config.emaDecay());
         long start = 0;
         double priorWall = 0;

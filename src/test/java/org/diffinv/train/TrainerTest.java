@@ -39,7 +39,7 @@ class TrainerTest {
 
     static TrainConfig config(int steps) {
         return new TrainConfig("tiny", "pixel-eps", 99, steps, 4, 2e-3, 2, 1.0, 0.9, 2, 100, TINY,
-                new ScheduleSpec("linear", 1e-4, 0.02, 1000), 0, null);
+                new ScheduleSpec("linear", 1e-4, 0.02, 1000), 0, null, "constant");
     }
 
     /** A task on four fixed test images; each step's t and eps come from the trainer's per-step source. */
@@ -90,11 +90,11 @@ class TrainerTest {
 
     @Test
     void adamStepsReduceTheLossOnAFixedBatchDeterministically() {
-        double[] a = lossesOnFixedDraw(10);
-        double[] b = lossesOnFixedDraw(10);
-        assertArrayEquals(a, b, 0.0, "same seed, same losses");
+        double[] a = lossesOnFixedDraw(8);
+        double[] b = lossesOnFixedDraw(3);
+        assertArrayEquals(java.util.Arrays.copyOf(a, 3), b, 0.0, "same seed, same losses");
         // the same (x0, t, eps) every step: plain descent on a fixed function must lower it substantially
-        assertTrue(a[9] < 0.7 * a[0], "loss " + a[0] + " -> " + a[9]);
+        assertTrue(a[7] < 0.7 * a[0], "losses " + java.util.Arrays.toString(a));
     }
 
     /** The number of live resources (arrays, sub-managers) attached directly to {@code manager}. */
