@@ -1,5 +1,7 @@
 package org.diffinv.nn;
 
+import org.diffinv.data.FashionMnist;
+
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
@@ -140,20 +142,8 @@ public final class ModelFiles {
         }
     }
 
-    /** The SHA-256 of a file as lower-case hex. */
+    /** The SHA-256 of a file as lower-case hex (the one implementation is {@link FashionMnist#sha256}). */
     public static String sha256(Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 16];
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                md.update(buf, 0, n);
-            }
-            return HexFormat.of().formatHex(md.digest());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + " to hash it", e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return FashionMnist.sha256(file);
     }
 }

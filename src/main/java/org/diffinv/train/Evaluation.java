@@ -32,7 +32,7 @@ import java.util.Locale;
  * <ul>
  *   <li>classifier: top-1 accuracy on the whole test and validation splits;</li>
  *   <li>autoencoder: the latent scale factor {@code 1 / std(mu)} on 5,000 training images, and the
- *       reconstruction PSNR {@code 10 log10(2^2 / mse)} (range [-1, 1]) per image of the first {@code n} test
+ *       reconstruction PSNR ({@link org.diffinv.metrics.Psnr}: images clipped and mapped to [0, 1]) per image of the first {@code n} test
  *       images (deterministic encoding), mean over images;</li>
  *   <li>diffusion priors: FD-kit of {@code n} DDIM samples against the whole test split beside the floor
  *       FD-kit(first {@code n} validation images, test split), the classifier's class histogram of the samples,
@@ -133,9 +133,8 @@ public final class Evaluation {
             try (NDManager s = m.newSubManager()) {
                 NDArray x = test.images(s, from, c);
                 NDArray xHat = ae.decode(ae.encode(x));
-                float[] mse = xHat.sub(x).square().reshape(c, -1).mean(new int[] {1}).toFloatArray();
-                for (float e : mse) {
-                    psnrSum += 10 * Math.log10(4.0 / e);
+                for (double p : org.diffinv.metrics.Psnr.perImage(xHat, x)) {
+                    psnrSum += p;
                 }
             }
         }
@@ -178,8 +177,8 @@ public final class Evaluation {
         q.addProperty("samples", n);
         q.addProperty("ddimSteps", opt.ddimSteps());
         q.addProperty("sampleSeed", opt.seed());
-        q.addProperty("fdKit", Quality.frechetDistance(fs, ft));
-        q.addProperty("fdKitFloor", Quality.frechetDistance(fv, ft));
+        q.addProperty("fdKit", org.diffinv.metrics.FrechetDistance.of(fs, ft));
+        q.addProperty("fdKitFloor", org.diffinv.metrics.FrechetDistance.of(fv, ft));
         int[] pred = Quality.predict(clf, samples);
         int[] hist = new int[FashionMnist.CLASS_NAMES.size()];
         for (int p : pred) {

@@ -38,7 +38,7 @@ class QualityTest {
     @Test
     void frechetDistanceMatchesClosedForms() {
         double[][] a = randomSet(300, 4, 1);
-        assertEquals(0.0, Quality.frechetDistance(a, a), 1e-8, "identical sets");
+        assertEquals(0.0, org.diffinv.metrics.FrechetDistance.of(a, a), 1e-8, "identical sets");
         // translation: equal covariances, FD = |shift|^2
         double[] shift = {1, -2, 0.5, 3};
         double[][] b = new double[a.length][4];
@@ -51,7 +51,7 @@ class QualityTest {
                 mu[j] += a[i][j] / a.length;
             }
         }
-        assertEquals(1 + 4 + 0.25 + 9, Quality.frechetDistance(a, b), 1e-8);
+        assertEquals(1 + 4 + 0.25 + 9, org.diffinv.metrics.FrechetDistance.of(a, b), 1e-8);
         // scaling by 2: S_c = 4 S, Tr(S + 4S - 2 (4 S^2)^{1/2}) = Tr(S); mean term |mu|^2
         double trS = 0;
         for (int j = 0; j < 4; j++) {
@@ -65,8 +65,8 @@ class QualityTest {
         for (double v : mu) {
             mu2 += v * v;
         }
-        assertEquals(mu2 + trS, Quality.frechetDistance(a, c), 1e-8 * (mu2 + trS));
-        assertThrows(IllegalArgumentException.class, () -> Quality.frechetDistance(a, new double[][] {{1}}));
+        assertEquals(mu2 + trS, org.diffinv.metrics.FrechetDistance.of(a, c), 1e-8 * (mu2 + trS));
+        assertThrows(IllegalArgumentException.class, () -> org.diffinv.metrics.FrechetDistance.of(a, new double[][] {{1}}));
     }
 
     /** The exact eps of Gaussian data x_0 ~ N(0, s^2 I): eps = sqrt(1 - abar) x_t / (abar s^2 + 1 - abar). */
