@@ -143,6 +143,29 @@ public final class PriorReport {
         return t;
     }
 
+    /**
+     * Command line: {@code PriorReport curve NAME LOG...} writes {@code data/checkpoints/NAME.curve.csv} from the
+     * trainer's logs (in order; a resumed run's later lines win).
+     */
+    public static void main(String[] args) throws IOException {
+        if (args.length < 3 || !args[0].equals("curve")) {
+            System.err.println("usage: PriorReport curve NAME LOG...");
+            System.exit(2);
+        }
+        List<Path> logs = new ArrayList<>();
+        for (int i = 2; i < args.length; i++) {
+            Path log = Path.of(args[i]);
+            if (!Files.isRegularFile(log)) {
+                throw new IllegalArgumentException("no training log at " + log.toAbsolutePath());
+            }
+            logs.add(log);
+        }
+        Table t = curveFromLog(args[1], logs);
+        Path out = DataPaths.checkpointsDir().resolve(args[1] + ".curve.csv");
+        t.write().csv(out.toFile());
+        System.out.println("wrote " + t.rowCount() + " points to " + out);
+    }
+
     private static Table emptyCurve(String name) {
         return Table.create(name).addColumns(IntColumn.create("step"), DoubleColumn.create("loss"),
                 DoubleColumn.create("avgLoss"));
