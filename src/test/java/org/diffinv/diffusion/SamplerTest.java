@@ -1,20 +1,16 @@
 package org.diffinv.diffusion;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.jni.JniUtils;
 import org.apache.commons.math3.linear.Array2DRowRealMatrix;
 import org.apache.commons.math3.linear.EigenDecomposition;
 import org.apache.commons.math3.linear.RealMatrix;
 import org.diffinv.priors.GaussianMixturePrior;
 import org.diffinv.priors.GaussianPrior;
 import org.diffinv.priors.TestPriors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -61,25 +57,6 @@ class SamplerTest {
 
     private final NoiseSchedule schedule = NoiseSchedule.ddpmLinear();
     private NDManager manager;
-    private static int savedThreads;
-
-    /**
-     * Runs this class with one intra-op engine thread, restoring the previous count afterwards (surefire runs
-     * test classes one after another in one JVM). The loops here run thousands of steps on tensors of a few
-     * ten thousand elements, where a second OpenMP thread only adds synchronisation: on a loaded 2-core machine
-     * (load 8-10) the DDPM test took 55-60 s with two threads and 7 s with one.
-     */
-    @BeforeAll
-    static void singleEngineThread() {
-        Engine.getEngine("PyTorch");
-        savedThreads = JniUtils.getNumThreads();
-        JniUtils.setNumThreads(1);
-    }
-
-    @AfterAll
-    static void restoreEngineThreads() {
-        JniUtils.setNumThreads(savedThreads);
-    }
 
     @BeforeEach
     void open() {
