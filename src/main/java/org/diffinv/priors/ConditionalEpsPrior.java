@@ -38,4 +38,42 @@ public interface ConditionalEpsPrior {
             }
         };
     }
+
+    /**
+     * Classifier-free guidance (Ho and Salimans 2022, Eq. 6, in the latent-diffusion convention of Rombach et al.
+     * 2022): the unconditional view with
+     * {@code eps_tilde(z_t, t) = eps(z_t, t, c_null) + s (eps(z_t, t, c) - eps(z_t, t, c_null))}.
+     * {@code s = 1} is the plain conditional prior, {@code s = 0} the unconditional (null-prompt) one, {@code s > 1}
+     * sharpens samples towards the condition at the price of diversity; each call costs two network evaluations
+     * (one when {@code s} is 0 or 1).
+     *
+     * @param condition     the condition {@code c}, {@code (N or 1, L, D)}
+     * @param nullCondition the null condition {@code c_null} (the embedding of the empty prompt), same shape rules
+     * @param s             the guidance scale, finite and at least 0
+     */
+    default EpsPrior withGuidance(NDArray condition, NDArray nullCondition, double s) {
+        if (!Double.isFinite(s) || s < 0) {
+            throw new IllegalArgumentException("guidance scale s must be finite and >= 0 (1 = no guidance), got " + s);
+        }
+        if (s == 1) {
+            return withCondition(condition);
+        }
+        if (s == 0) {
+            return withCondition(nullCondition);
+        }
+        ConditionalEpsPrior self = this;
+        return new EpsPrior() {
+            @Override
+            public NoiseSchedule schedule() {
+                return self.schedule();
+            }
+
+            @Override
+            public NDArray eps(NDArray zt, int t) {
+                NDArray epsNull = self.eps(zt, t, nullCondition);
+                NDArray epsCond = self.eps(zt, t, condition);
+                return epsNull.add(epsCond.sub(epsNull).mul(s));
+            }
+        };
+    }
 }

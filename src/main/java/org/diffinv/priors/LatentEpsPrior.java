@@ -111,6 +111,15 @@ public final class LatentEpsPrior implements ConditionalEpsPrior {
         return withCondition(promptEmbedding(manager, prompt));
     }
 
+    /**
+     * The prompt-fixed view under classifier-free guidance with scale {@code s} (see
+     * {@link ConditionalEpsPrior#withGuidance}; {@code s = 1} equals {@link #withPrompt(String)}). The prior is
+     * trained with prompt dropout, so the null prompt "" gives the unconditional model that guidance needs.
+     */
+    public EpsPrior withPrompt(String prompt, double s) {
+        return withGuidance(promptEmbedding(manager, prompt), promptEmbedding(manager, ""), s);
+    }
+
     @Override
     public NDArray eps(NDArray zt, int t, NDArray condition) {
         Shape s = zt.getShape();

@@ -44,8 +44,26 @@ public final class Evaluation {
     private Evaluation() {
     }
 
-    /** Options: sample / image count and DDIM steps. */
-    public record Options(int samples, int ddimSteps, long seed) {
+    /**
+     * Options: sample / image count, DDIM steps, sampling seed, and the classifier-free guidance scale of the
+     * second prompt-match measurement of a latent prior (the first is always unguided, scale 1).
+     */
+    public record Options(int samples, int ddimSteps, long seed, double guidance) {
+        /** Checks the values. */
+        public Options {
+            if (samples < 1 || ddimSteps < 1) {
+                throw new IllegalArgumentException("need samples >= 1 and ddim steps >= 1, got " + samples + " / "
+                        + ddimSteps);
+            }
+            if (!Double.isFinite(guidance) || guidance < 0) {
+                throw new IllegalArgumentException("guidance scale must be finite and >= 0, got " + guidance);
+            }
+        }
+
+        /** Unguided-only defaults for the guidance scale (3, the second measurement). */
+        public Options(int samples, int ddimSteps, long seed) {
+            this(samples, ddimSteps, seed, 3.0);
+        }
     }
 
     /** Evaluates checkpoint {@code name} in {@code dir} and writes its card. */
@@ -73,7 +91,11 @@ public final class Evaluation {
                     LatentEpsPrior prior = LatentEpsPrior.load(m, dir, name);
                     KlAutoencoderModel ae = KlAutoencoderModel.load(m, dir, prior.autoencoderName());
                     sampleQuality(m, prior.withPrompt(""), ae, test, opt, q);
-                    promptMatch(m, prior, ae, opt, q);
+                    promptMatch(m, prior, ae, opt, 1.0, "promptMatch", q);
+                    if (opt.guidance() != 1.0) {
+                        promptMatch(m, prior, ae, opt, opt.guidance(), "promptMatchGuided", q);
+                        q.addProperty("guidanceScale", opt.guidance());
+                    }
                 }
                 default -> throw new IllegalArgumentException("no evaluation for kind " + kind);
             }
@@ -191,8 +213,9 @@ public final class Evaluation {
         q.add("sampleClassHistogram", h);
     }
 
+    /** Prompt-match share of {@code "a photo of a X"} samples under guidance scale {@code guidance}, stored as KEY*. */
     private static void promptMatch(NDManager m, LatentEpsPrior prior, KlAutoencoderModel ae, Options opt,
-                                    JsonObject q) {
+                                    double guidance, String key, JsonObject q) {
         FeatureClassifier clf = Checkpoints.loadClassifier(m);
         int per = Math.max(1, opt.samples() / 10 / 4);
         int match = 0;
@@ -200,7 +223,7 @@ public final class Evaluation {
         NoiseSource noise = NoiseSource.seeded(opt.seed() + 1);
         for (int c = 0; c < 10; c++) {
             try (NDManager s = m.newSubManager()) {
-                EpsPrior p = prior.withPrompt(Captions.classPrompt(c));
+                EpsPrior p = prior.withPrompt(Captions.classPrompt(c), guidance);
                 NDArray x = ae.decode(Quality.sampleDdim(p, s, per, ae.latentShape(), opt.ddimSteps(), noise));
                 int k = 0;
                 for (int pr : Quality.predict(clf, x.clip(-1, 1))) {
@@ -212,9 +235,9 @@ public final class Evaluation {
                 perClass.add(k);
             }
         }
-        q.addProperty("promptMatchShare", (double) match / (10 * per));
-        q.addProperty("promptMatchSamplesPerClass", per);
-        q.add("promptMatchPerClass", perClass);
+        q.addProperty(key + "Share", (double) match / (10 * per));
+        q.addProperty(key + "SamplesPerClass", per);
+        q.add(key + "PerClass", perClass);
     }
 
     /** Formats a number for a card. */

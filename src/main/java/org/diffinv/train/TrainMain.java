@@ -15,7 +15,8 @@ import java.time.Instant;
  * the EMA weights to {@code data/checkpoints/NAME.params} with the sidecar {@code NAME.json}.
  *
  * <p>{@code TrainMain NAME --evaluate [--samples N] [--ddim S]} measures the exported checkpoint and writes its
- * model card {@code data/checkpoints/NAME.md} (see {@link Evaluation}).
+ * model card {@code data/checkpoints/NAME.md} (see {@link Evaluation}); {@code --guidance W} (default 3) is the
+ * classifier-free guidance scale of the latent prior's second prompt-match measurement.
  *
  * <p>{@code --resume} continues from the last checkpoint; with {@code --steps N} at or below the checkpoint's step
  * it only exports what is there (the way to finish a long run early).
@@ -37,6 +38,7 @@ public final class TrainMain {
         boolean evaluate = false;
         int samples = 1000;
         int ddim = 50;
+        double guidance = 3.0;
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
                 case "--steps" -> {
@@ -49,13 +51,14 @@ public final class TrainMain {
                 case "--evaluate" -> evaluate = true;
                 case "--samples" -> samples = Integer.parseInt(args[++i]);
                 case "--ddim" -> ddim = Integer.parseInt(args[++i]);
+                case "--guidance" -> guidance = Double.parseDouble(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (expected --steps N, --resume, --evaluate, --samples N, --ddim S)");
+                        + " (expected --steps N, --resume, --evaluate, --samples N, --ddim S, --guidance W)");
             }
         }
         Path home = DataPaths.home();
         if (evaluate) {
-            Evaluation.evaluate(DataPaths.checkpointsDir(), name, new Evaluation.Options(samples, ddim, 2024));
+            Evaluation.evaluate(DataPaths.checkpointsDir(), name, new Evaluation.Options(samples, ddim, 2024, guidance));
             return;
         }
         TrainConfig config = TrainConfig.read(home.resolve("environment/configs/" + name + ".json"));

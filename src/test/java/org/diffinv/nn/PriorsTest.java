@@ -80,6 +80,13 @@ class PriorsTest {
             assertTrue(e1.sub(e2).abs().max().getFloat() > 1e-5, "prompt must change eps");
             assertEquals(0f, prior.eps(z, 500, cBag).sub(e2).abs().max().getFloat(), 1e-6f,
                     "withPrompt is the same as passing the embedding");
+            assertEquals(0f, prior.withPrompt("a photo of a bag", 1).eps(z, 500).sub(e2).abs().max().getFloat(),
+                    1e-6f, "guidance scale 1 is the plain conditional prior");
+            assertEquals(0f, prior.withPrompt("a photo of a bag", 0).eps(z, 500).sub(e1).abs().max().getFloat(),
+                    1e-6f, "guidance scale 0 is the null-prompt prior");
+            NDArray guided = prior.withPrompt("a photo of a bag", 3).eps(z, 500);
+            assertEquals(0f, guided.sub(e1.add(e2.sub(e1).mul(3))).abs().max().getFloat(), 1e-5f,
+                    "eps_null + 3 (eps_c - eps_null)");
             NDArray c = cNull.duplicate();
             c.setRequiresGradient(true);
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
