@@ -25,18 +25,7 @@ public interface ConditionalEpsPrior {
 
     /** This prior with the condition fixed to {@code condition}: an unconditional {@link EpsPrior} view. */
     default EpsPrior withCondition(NDArray condition) {
-        ConditionalEpsPrior self = this;
-        return new EpsPrior() {
-            @Override
-            public NoiseSchedule schedule() {
-                return self.schedule();
-            }
-
-            @Override
-            public NDArray eps(NDArray xt, int t) {
-                return self.eps(xt, t, condition);
-            }
-        };
+        return EpsPrior.of(schedule(), (xt, t) -> eps(xt, t, condition));
     }
 
     /**
@@ -61,19 +50,10 @@ public interface ConditionalEpsPrior {
         if (s == 0) {
             return withCondition(nullCondition);
         }
-        ConditionalEpsPrior self = this;
-        return new EpsPrior() {
-            @Override
-            public NoiseSchedule schedule() {
-                return self.schedule();
-            }
-
-            @Override
-            public NDArray eps(NDArray zt, int t) {
-                NDArray epsNull = self.eps(zt, t, nullCondition);
-                NDArray epsCond = self.eps(zt, t, condition);
-                return epsNull.add(epsCond.sub(epsNull).mul(s));
-            }
-        };
+        return EpsPrior.of(schedule(), (zt, t) -> {
+            NDArray epsNull = eps(zt, t, nullCondition);
+            NDArray epsCond = eps(zt, t, condition);
+            return epsNull.add(epsCond.sub(epsNull).mul(s));
+        });
     }
 }

@@ -30,4 +30,28 @@ public interface EpsPrior {
     default NDArray x0Hat(NDArray xt, int t) {
         return Tweedie.x0FromEps(schedule(), xt, eps(xt, t), t);
     }
+
+    /** The noise predictor {@code (x_t, t) -> eps}, as a lambda for {@link #of}. */
+    @FunctionalInterface
+    interface EpsFunction {
+        /** See {@link EpsPrior#eps}. */
+        NDArray eps(NDArray xt, int t);
+    }
+
+    /** A prior on {@code schedule} whose {@link #eps} is {@code eps} (views, wrappers, test priors). */
+    static EpsPrior of(NoiseSchedule schedule, EpsFunction eps) {
+        java.util.Objects.requireNonNull(schedule, "schedule");
+        java.util.Objects.requireNonNull(eps, "eps");
+        return new EpsPrior() {
+            @Override
+            public NoiseSchedule schedule() {
+                return schedule;
+            }
+
+            @Override
+            public NDArray eps(NDArray xt, int t) {
+                return eps.eps(xt, t);
+            }
+        };
+    }
 }

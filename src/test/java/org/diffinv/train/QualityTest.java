@@ -72,18 +72,10 @@ class QualityTest {
     /** The exact eps of Gaussian data x_0 ~ N(0, s^2 I): eps = sqrt(1 - abar) x_t / (abar s^2 + 1 - abar). */
     private static EpsPrior gaussian(double s) {
         NoiseSchedule schedule = NoiseSchedule.ddpmLinear();
-        return new EpsPrior() {
-            @Override
-            public NoiseSchedule schedule() {
-                return schedule;
-            }
-
-            @Override
-            public NDArray eps(NDArray xt, int t) {
-                double alphaBar = schedule.alphaBar(t);
-                return xt.mul(Math.sqrt(1 - alphaBar) / (alphaBar * s * s + 1 - alphaBar));
-            }
-        };
+        return EpsPrior.of(schedule, (xt, t) -> {
+            double alphaBar = schedule.alphaBar(t);
+            return xt.mul(Math.sqrt(1 - alphaBar) / (alphaBar * s * s + 1 - alphaBar));
+        });
     }
 
     @Test
