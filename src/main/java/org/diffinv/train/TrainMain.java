@@ -19,7 +19,8 @@ import java.time.Instant;
  * classifier-free guidance scale of the latent prior's second prompt-match measurement.
  *
  * <p>{@code --resume} continues from the last checkpoint; with {@code --steps N} at or below the checkpoint's step
- * it only exports what is there (the way to finish a long run early).
+ * it only exports what is there. To finish a running training early, create {@code data/cache/train/NAME/STOP}:
+ * the run saves after the current step and exports (see {@link Trainer}).
  */
 public final class TrainMain {
 

@@ -41,6 +41,10 @@ import java.util.List;
  *
  * <p>Work directory layout: {@code model.params} (DJL format), {@code ema.ndlist} and {@code adam.ndlist} (DJL's
  * NDList encoding), {@code state.json} (step, seed, config, wall seconds so far).
+ *
+ * <p>Stopping early: create the file {@code STOP} in the work directory ({@code touch data/cache/train/NAME/STOP});
+ * the trainer saves a checkpoint after the current step, deletes the file and returns (the caller exports as after
+ * a complete run). {@code --resume} continues later from that step.
  */
 public final class Trainer {
     private final TrainConfig config;
@@ -55,6 +59,9 @@ public final class Trainer {
         this.workDir = workDir;
         this.log = log;
     }
+
+    /** The file whose presence in the work directory stops a run after the current step. */
+    public static final String STOP_FILE = "STOP";
 
     /** The outcome of a run. */
     public record Result(long steps, double finalLoss, double wallSeconds, Block emaModel) {
@@ -100,6 +107,8 @@ public final class Trainer {
         double lastLoss = Double.NaN;
         long windowStart = System.nanoTime();
         long windowSteps = 0;
+        long reached = start;
+        Path stopFile = workDir.resolve(STOP_FILE);
         ProgressBar bar = System.console() == null ? null : new ProgressBarBuilder().setTaskName(config.name())
                 .setInitialMax(total).setStyle(ProgressBarStyle.ASCII).showSpeed().setUnit(" it", 1)
                 .setUpdateIntervalMillis(500).build();
@@ -124,6 +133,8 @@ public final class Trainer {
                 ema.update(adam.step());
                 avgLoss = Double.isNaN(avgLoss) ? lastLoss : 0.98 * avgLoss + 0.02 * lastLoss;
                 windowSteps++;
+                reached = step + 1;
+                boolean stop = Files.exists(stopFile);
                 if (bar != null) {
                     bar.stepTo(step + 1);
                     bar.setExtraMessage(String.format(" loss %.4f", avgLoss));
@@ -139,8 +150,15 @@ public final class Trainer {
                     windowStart = System.nanoTime();
                     windowSteps = 0;
                 }
-                if ((step + 1) % config.saveEvery() == 0 || step + 1 == total) {
+                if ((step + 1) % config.saveEvery() == 0 || step + 1 == total || stop) {
                     save(model, ema, adam, step + 1, priorWall + (System.nanoTime() - t0) / 1e9, avgLoss);
+                }
+                if (stop) {
+                    deleteStopFile(stopFile);
+                    log.printf("found %s: stopped %s at step %d of %d and saved a resumable checkpoint%n",
+                            stopFile, config.name(), step + 1, total);
+                    log.flush();
+                    break;
                 }
             }
         } finally {
@@ -153,12 +171,20 @@ public final class Trainer {
         List<Parameter> emaParams = new ArrayList<>();
         emaModel.getParameters().forEach(p -> emaParams.add(p.getValue()));
         ema.copyInto(emaParams);
-        long done = Math.max(start, total);
+        long done = reached;
         if (start >= total) {
-            done = start;
             avgLoss = readState().has("avgLoss") ? readState().get("avgLoss").getAsDouble() : Double.NaN;
         }
         return new Result(done, avgLoss, wall, emaModel);
+    }
+
+    private static void deleteStopFile(Path stopFile) {
+        try {
+            Files.deleteIfExists(stopFile);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete the stop file " + stopFile
+                    + " (delete it by hand before resuming)", e);
+        }
     }
 
     private static String format(Duration d) {

@@ -132,6 +132,23 @@ class TrainerTest {
     }
 
     @Test
+    void aStopFileEndsTheRunAfterTheCurrentStepWithAResumableCheckpoint(@TempDir Path dir) throws Exception {
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+        Path work = dir.resolve("work");
+        java.nio.file.Files.createDirectories(work);
+        java.nio.file.Files.writeString(work.resolve(Trainer.STOP_FILE), "");
+        try (NDManager m = NDManager.newBaseManager()) {
+            Trainer.Result stopped = new Trainer(config(5), new FixedBatchTask(), work, quiet).run(m, false);
+            assertEquals(1, stopped.steps(), "stopped after the first step");
+            assertTrue(!java.nio.file.Files.exists(work.resolve(Trainer.STOP_FILE)), "the stop file is consumed");
+            assertTrue(java.nio.file.Files.readString(work.resolve("state.json")).contains("\"step\": 1"),
+                    "checkpoint at step 1");
+            Trainer.Result resumed = new Trainer(config(5), new FixedBatchTask(), work, quiet).run(m, true);
+            assertEquals(5, resumed.steps(), "resumed to the configured 5 steps");
+        }
+    }
+
+    @Test
     void resumedRunEqualsUninterruptedRun(@TempDir Path dir) {
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
         try (NDManager m = NDManager.newBaseManager()) {
