@@ -41,9 +41,7 @@ public interface ConditionalEpsPrior {
      * @param s             the guidance scale, finite and at least 0
      */
     default EpsPrior withGuidance(NDArray condition, NDArray nullCondition, double s) {
-        if (!Double.isFinite(s) || s < 0) {
-            throw new IllegalArgumentException("guidance scale s must be finite and >= 0 (1 = no guidance), got " + s);
-        }
+        requireGuidanceScale(s);
         if (s == 1) {
             return withCondition(condition);
         }
@@ -55,5 +53,13 @@ public interface ConditionalEpsPrior {
             NDArray epsCond = eps(zt, t, condition);
             return epsNull.add(epsCond.sub(epsNull).mul(s));
         });
+    }
+
+    /** Checks a classifier-free guidance scale: finite and at least 0; returns it. */
+    static double requireGuidanceScale(double s) {
+        if (!Double.isFinite(s) || s < 0) {
+            throw new IllegalArgumentException("guidance scale s must be finite and >= 0 (1 = no guidance), got " + s);
+        }
+        return s;
     }
 }

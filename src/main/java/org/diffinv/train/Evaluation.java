@@ -55,14 +55,7 @@ public final class Evaluation {
                 throw new IllegalArgumentException("need samples >= 1 and ddim steps >= 1, got " + samples + " / "
                         + ddimSteps);
             }
-            if (!Double.isFinite(guidance) || guidance < 0) {
-                throw new IllegalArgumentException("guidance scale must be finite and >= 0, got " + guidance);
-            }
-        }
-
-        /** Unguided-only defaults for the guidance scale (3, the second measurement). */
-        public Options(int samples, int ddimSteps, long seed) {
-            this(samples, ddimSteps, seed, 3.0);
+            org.diffinv.priors.ConditionalEpsPrior.requireGuidanceScale(guidance); // fail before minutes of sampling
         }
     }
 
