@@ -12,7 +12,7 @@
  *   <li>Fragments, each existing once: {@link org.diffinv.diffusion.Tweedie},
  *       {@link org.diffinv.diffusion.DdpmStep}, {@link org.diffinv.diffusion.DdimStep}, all returning
  *       {@link org.diffinv.diffusion.StepResult} ({@code x_{t-1}} and {@code x0Hat}).</li>
- *   <li>{@link org.diffinv.diffusion.Sampler}: DDPM / DDIM over a grid with a
+ *   <li>{@link org.diffinv.diffusion.ReverseLoop}: the one reverse loop every sampler and solver runs on, with a
  *       {@link org.diffinv.diffusion.SamplerListener} hook, per-step sub-managers and interrupt handling
  *       ({@link org.diffinv.diffusion.SamplingInterruptedException}).</li>
  *   <li>{@link org.diffinv.diffusion.NoiseSource}: the only source of randomness.</li>

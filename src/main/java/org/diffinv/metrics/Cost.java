@@ -14,9 +14,13 @@ import tech.tablesaw.api.Table;
  * @param operatorCalls forward-operator applications {@code A(x)}
  * @param adjointCalls adjoint applications {@code A^T y}
  * @param operatorVjps VJPs through the operator, {@code (dA/dx)^T v}
- * @param operatorSolves closed-form or iterative solves with the operator: {@code pinv}, {@code proxL2}, and the
- *     SVD tier's transforms and projector ({@code vt, v, ut, u, project}); calls made <em>inside</em> such a solve
- *     are internal to the operator and not counted separately
+ * @param operatorSolves solves with the operator: pseudo-inverses {@code A^+ y} and proximal maps {@code proxL2}
+ *     (closed form on the SVD tier, CG on the linear tier); calls made <em>inside</em> such a solve are internal to
+ *     the operator and not counted separately
+ * @param basisChanges the SVD tier's orthogonal transforms {@code V^T x, V c, U^T y, U c} (a projector
+ *     {@code P = V 1[s>0] V^T} counts two); a change of basis is not a solve and is counted apart
+ * @param encoderCalls calls of an autoencoder's encoder {@code E(x)} (deterministic or sampled)
+ * @param decoderCalls calls of an autoencoder's decoder {@code D(z)}
  * @param seconds wall time since the meter started (up to {@link CostMeter#stop()} if stopped)
  * @param startRssMb resident memory when the meter started, MB
  * @param peakRssMb the largest resident memory (VmRSS) sampled while the meter ran, MB (sampled at every counted
@@ -27,7 +31,7 @@ import tech.tablesaw.api.Table;
  * @param memorySource where the memory numbers came from ({@link ProcessMemory.Source})
  */
 public record Cost(long nfe, long vjp, long operatorCalls, long adjointCalls, long operatorVjps, long operatorSolves,
-                   double seconds, double startRssMb, double peakRssMb, long peakLiveArrays,
+                   long basisChanges, long encoderCalls, long decoderCalls, double seconds, double startRssMb, double peakRssMb, long peakLiveArrays,
                    ProcessMemory.Source memorySource) {
 
     /** Peak resident memory above the level at start, MB ({@code peakRssMb - startRssMb}, at least 0). */
@@ -37,7 +41,8 @@ public record Cost(long nfe, long vjp, long operatorCalls, long adjointCalls, lo
 
     /**
      * An empty Tablesaw table with one column per field of a cost plus a leading {@code run} label column (columns:
-     * run, nfe, vjp, operatorCalls, adjointCalls, operatorVjps, operatorSolves, seconds, peakRssMb, rssGrowthMb,
+     * run, nfe, vjp, operatorCalls, adjointCalls, operatorVjps, operatorSolves, basisChanges,
+     * encoderCalls, decoderCalls, seconds, peakRssMb, rssGrowthMb,
      * peakLiveArrays); fill it with {@link #appendTo(Table, String)}.
      */
     public static Table newTable(String name) {
@@ -49,6 +54,9 @@ public record Cost(long nfe, long vjp, long operatorCalls, long adjointCalls, lo
                 LongColumn.create("adjointCalls"),
                 LongColumn.create("operatorVjps"),
                 LongColumn.create("operatorSolves"),
+                LongColumn.create("basisChanges"),
+                LongColumn.create("encoderCalls"),
+                LongColumn.create("decoderCalls"),
                 DoubleColumn.create("seconds"),
                 DoubleColumn.create("peakRssMb"),
                 DoubleColumn.create("rssGrowthMb"),
@@ -76,6 +84,9 @@ public record Cost(long nfe, long vjp, long operatorCalls, long adjointCalls, lo
         table.longColumn("adjointCalls").append(adjointCalls);
         table.longColumn("operatorVjps").append(operatorVjps);
         table.longColumn("operatorSolves").append(operatorSolves);
+        table.longColumn("basisChanges").append(basisChanges);
+        table.longColumn("encoderCalls").append(encoderCalls);
+        table.longColumn("decoderCalls").append(decoderCalls);
         table.doubleColumn("seconds").append(seconds);
         table.doubleColumn("peakRssMb").append(peakRssMb);
         table.doubleColumn("rssGrowthMb").append(rssGrowthMb());

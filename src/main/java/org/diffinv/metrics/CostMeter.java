@@ -8,6 +8,9 @@ import org.diffinv.operators.CgOptions;
 import org.diffinv.operators.LinearOperator;
 import org.diffinv.operators.Operator;
 import org.diffinv.operators.SvdOperator;
+import org.diffinv.diffusion.NoiseSource;
+import org.diffinv.priors.Autoencoder;
+import org.diffinv.priors.ConditionalEpsPrior;
 import org.diffinv.priors.EpsPrior;
 
 import java.time.Duration;
@@ -19,8 +22,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
- * Counts the cost of one run: network evaluations (NFE), VJPs through the network, forward-operator, adjoint and
- * operator-VJP applications, operator solves, wall time and peak memory.
+ * Counts the cost of one run, the kit's per-solve cost ledger: network evaluations (NFE), VJPs through the network,
+ * forward-operator, adjoint and operator-VJP applications, operator solves (pseudo-inverse, prox) apart from SVD basis
+ * changes, encoder and decoder calls, wall time and peak memory.
  *
  * <p>Typical use, with counting made automatic by decorators:
  * <pre>{@code
@@ -74,6 +78,9 @@ public final class CostMeter implements AutoCloseable {
     private final AtomicLong adjointCalls = new AtomicLong();
     private final AtomicLong operatorVjps = new AtomicLong();
     private final AtomicLong operatorSolves = new AtomicLong();
+    private final AtomicLong basisChanges = new AtomicLong();
+    private final AtomicLong encoderCalls = new AtomicLong();
+    private final AtomicLong decoderCalls = new AtomicLong();
 
     private final LongSupplier clock;
     private final long startNanos;
@@ -198,9 +205,24 @@ public final class CostMeter implements AutoCloseable {
         add(operatorVjps, n, "operatorVjps");
     }
 
-    /** Adds {@code n >= 0} operator solves (pseudo-inverse, prox, SVD transforms). */
+    /** Adds {@code n >= 0} operator solves (pseudo-inverse, proximal map). */
     public void countOperatorSolve(long n) {
         add(operatorSolves, n, "operatorSolves");
+    }
+
+    /** Adds {@code n >= 0} SVD basis changes ({@code V^T, V, U^T, U}). */
+    public void countBasisChange(long n) {
+        add(basisChanges, n, "basisChanges");
+    }
+
+    /** Adds {@code n >= 0} encoder calls. */
+    public void countEncoder(long n) {
+        add(encoderCalls, n, "encoderCalls");
+    }
+
+    /** Adds {@code n >= 0} decoder calls. */
+    public void countDecoder(long n) {
+        add(decoderCalls, n, "decoderCalls");
     }
 
     /** Takes a memory sample now (also done automatically; see the class comment). */
@@ -221,7 +243,8 @@ public final class CostMeter implements AutoCloseable {
         long end = stopNanos >= 0 ? stopNanos : clock.getAsLong();
         synchronized (this) {
             return new Cost(nfe.get(), vjp.get(), operatorCalls.get(), adjointCalls.get(), operatorVjps.get(),
-                    operatorSolves.get(), (end - startNanos) / 1e9, startRssMb, peakRssMb, peakLiveArrays,
+                    operatorSolves.get(), basisChanges.get(), encoderCalls.get(), decoderCalls.get(),
+                    (end - startNanos) / 1e9, startRssMb, peakRssMb, peakLiveArrays,
                     memorySource);
         }
     }
@@ -280,6 +303,84 @@ public final class CostMeter implements AutoCloseable {
             return new CountingLinearOperator(lin);
         }
         return new CountingOperator(op);
+    }
+
+    /**
+     * Wraps a conditional prior so every {@code eps(z_t, t, c)} call counts one NFE; VJPs through it are counted
+     * by the caller ({@link #countVjp}), as with {@link VjpCounting#MANUAL}.
+     */
+    public ConditionalEpsPrior wrapConditionalPrior(ConditionalEpsPrior prior) {
+        Objects.requireNonNull(prior, "prior");
+        return new ConditionalEpsPrior() {
+            @Override
+            public NoiseSchedule schedule() {
+                return prior.schedule();
+            }
+
+            @Override
+            public long[] conditionShape() {
+                return prior.conditionShape();
+            }
+
+            @Override
+            public NDArray eps(NDArray zt, int t, NDArray condition) {
+                NDArray eps = prior.eps(zt, t, condition);
+                countNfe(1);
+                return eps;
+            }
+
+            @Override
+            public String toString() {
+                return "counted(" + prior + ")";
+            }
+        };
+    }
+
+    /** Wraps an autoencoder so every encoder call ({@code encode}, {@code encodeSample}) and decoder call is counted. */
+    public Autoencoder wrapAutoencoder(Autoencoder ae) {
+        Objects.requireNonNull(ae, "ae");
+        return new Autoencoder() {
+            @Override
+            public Shape imageShape() {
+                return ae.imageShape();
+            }
+
+            @Override
+            public Shape latentShape() {
+                return ae.latentShape();
+            }
+
+            @Override
+            public double scaleFactor() {
+                return ae.scaleFactor();
+            }
+
+            @Override
+            public NDArray encode(NDArray x) {
+                NDArray z = ae.encode(x);
+                countEncoder(1);
+                return z;
+            }
+
+            @Override
+            public NDArray encodeSample(NDArray x, NoiseSource noise) {
+                NDArray z = ae.encodeSample(x, noise);
+                countEncoder(1);
+                return z;
+            }
+
+            @Override
+            public NDArray decode(NDArray z) {
+                NDArray x = ae.decode(z);
+                countDecoder(1);
+                return x;
+            }
+
+            @Override
+            public String toString() {
+                return "counted(" + ae + ")";
+            }
+        };
     }
 
     /** {@link #wrapOperator(Operator)} typed for the linear tier. */
@@ -440,28 +541,28 @@ public final class CostMeter implements AutoCloseable {
         @Override
         public NDArray vt(NDArray x) {
             NDArray c = svd.vt(x);
-            countOperatorSolve(1);
+            countBasisChange(1);
             return c;
         }
 
         @Override
         public NDArray v(NDArray c) {
             NDArray x = svd.v(c);
-            countOperatorSolve(1);
+            countBasisChange(1);
             return x;
         }
 
         @Override
         public NDArray ut(NDArray y) {
             NDArray c = svd.ut(y);
-            countOperatorSolve(1);
+            countBasisChange(1);
             return c;
         }
 
         @Override
         public NDArray u(NDArray c) {
             NDArray y = svd.u(c);
-            countOperatorSolve(1);
+            countBasisChange(1);
             return y;
         }
 
@@ -480,7 +581,7 @@ public final class CostMeter implements AutoCloseable {
         @Override
         public NDArray project(NDArray x) {
             NDArray p = svd.project(x);
-            countOperatorSolve(1);
+            countBasisChange(2);
             return p;
         }
 

@@ -10,7 +10,7 @@ import org.apache.commons.math3.linear.Array2DRowRealMatrix;
 import org.apache.commons.math3.linear.EigenDecomposition;
 import org.apache.commons.math3.linear.RealMatrix;
 import org.diffinv.data.FashionMnist;
-import org.diffinv.diffusion.Sampler;
+import org.diffinv.sampling.Sampler;
 import org.diffinv.diffusion.TimeGrid;
 import org.diffinv.diffusion.NoiseSource;
 import org.diffinv.nn.FeatureClassifier;

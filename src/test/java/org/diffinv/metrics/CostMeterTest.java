@@ -201,7 +201,8 @@ class CostMeterTest {
         assertEquals(3, c.operatorCalls());
         assertEquals(1, c.adjointCalls());
         assertEquals(2, c.operatorVjps());
-        assertEquals(8, c.operatorSolves()); // pinv x2, proxL2, vt, v, ut, u, project
+        assertEquals(3, c.operatorSolves()); // pinv x2, proxL2
+        assertEquals(6, c.basisChanges()); // vt, v, ut, u, project (two)
         assertEquals(0, c.nfe());
     }
 

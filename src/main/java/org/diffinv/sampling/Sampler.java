@@ -1,9 +1,17 @@
-package org.diffinv.diffusion;
+package org.diffinv.sampling;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import org.diffinv.diffusion.DdimStep;
+import org.diffinv.diffusion.DdpmStep;
+import org.diffinv.diffusion.NoiseSource;
+import org.diffinv.diffusion.ReverseLoop;
+import org.diffinv.diffusion.SamplerListener;
+import org.diffinv.diffusion.SamplingInterruptedException;
+import org.diffinv.diffusion.StepResult;
+import org.diffinv.diffusion.TimeGrid;
 import org.diffinv.priors.EpsPrior;
 
 /**
@@ -16,9 +24,10 @@ import org.diffinv.priors.EpsPrior;
  *   x0Hat = Tweedie(x_t, eps)
  *   x_tPrev = DDPM: sample q(x_tPrev | x_t, x0Hat)     DDIM: sqrt(abar_s) x0Hat + sqrt(1-abar_s-sigma^2) eps + sigma z
  * </pre>
- * Each step runs in its own sub-manager (only the new iterate survives it), the thread's interrupt flag is
- * checked before every step ({@link SamplingInterruptedException}), and a {@link SamplerListener} sees every
- * step's {@link StepResult}. All randomness comes from the {@link NoiseSource} passed in, drawn in a fixed
+ * The loop itself is the kit's one {@link ReverseLoop}: each step runs in its own sub-manager (only the new
+ * iterate survives it), the thread's interrupt flag is checked before every step
+ * ({@link SamplingInterruptedException}), and a {@link SamplerListener} sees every step's {@link StepResult}.
+ * This class is only the step rule. All randomness comes from the {@link NoiseSource} passed in, drawn in a fixed
  * order (the start noise, then each stochastic step's {@code z}): the same seed gives bit-identical output.
  */
 public final class Sampler {
@@ -105,27 +114,9 @@ public final class Sampler {
      */
     public NDArray run(EpsPrior prior, NDArray xStart, NoiseSource noise, SamplerListener listener) {
         checkPrior(prior);
-        if (listener == null) {
-            throw new IllegalArgumentException("listener must not be null; use SamplerListener.none()");
-        }
-        NDManager parent = xStart.getManager();
-        NDArray x = xStart.duplicate();
-        int total = grid.size();
-        for (int i = 0; i < total; i++) {
-            TimeGrid.Step step = grid.step(i);
-            if (Thread.currentThread().isInterrupted()) {
-                x.close();
-                throw new SamplingInterruptedException(i, total, step.t());
-            }
-            try (NDManager sub = parent.newSubManager()) {
-                x.attach(sub);
-                StepResult result = step(prior, x, step, noise);
-                listener.onStep(i, total, step, result);
-                x = result.xPrev();
-                x.attach(parent);
-            }
-        }
-        return x;
+        org.diffinv.operators.Checks.requireFinite(xStart, "sampler", "start point x_T");
+        return ReverseLoop.run(grid, xStart, (i, step, xt) -> step(prior, xt, step, noise), listener,
+                ReverseLoop.recordNone()).x();
     }
 
     /**

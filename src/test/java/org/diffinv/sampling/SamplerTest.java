@@ -1,4 +1,6 @@
-package org.diffinv.diffusion;
+package org.diffinv.sampling;
+
+import org.diffinv.diffusion.*;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

@@ -1,0 +1,242 @@
+package org.diffinv.experiments;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import org.diffinv.diffusion.NoiseSchedule;
+import org.diffinv.diffusion.NoiseSource;
+import org.diffinv.diffusion.TimeGrid;
+import org.diffinv.metrics.SlicedWasserstein;
+import org.diffinv.notebook.Charts;
+import org.diffinv.notebook.Progress;
+import org.diffinv.notebook.RunMode;
+import org.diffinv.operators.GaussianBlur;
+import org.diffinv.operators.Inpainting;
+import org.diffinv.operators.LinearOperator;
+import org.diffinv.operators.Masks;
+import org.diffinv.operators.MeasurementNoise;
+import org.diffinv.operators.SuperResolution;
+import org.diffinv.priors.GaussianMixturePrior;
+import org.diffinv.priors.ImageLikeMixtures;
+import org.diffinv.solvers.Ddrm;
+import org.diffinv.solvers.Dps;
+import org.diffinv.solvers.Pigdm;
+import org.diffinv.solvers.Problem;
+import org.diffinv.solvers.Reconstruction;
+import org.diffinv.solvers.Run;
+import org.diffinv.solvers.Solver;
+import org.diffinv.solvers.TaskKind;
+import org.knowm.xchart.XYChart;
+import tech.tablesaw.api.DoubleColumn;
+import tech.tablesaw.api.IntColumn;
+import tech.tablesaw.api.LongColumn;
+import tech.tablesaw.api.StringColumn;
+import tech.tablesaw.api.Table;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntFunction;
+
+/**
+ * The exact-posterior benchmark: solvers against posteriors known in closed form.
+ *
+ * <p>The prior is an exact Gaussian mixture shaped like small grey images ({@link ImageLikeMixtures}: three
+ * squared-exponential components); a ground truth {@code x} is drawn from it, measured by a linear operator with
+ * Gaussian noise, and the exact posterior {@code p(x | y)} follows in closed form
+ * ({@link GaussianMixturePrior#posterior}). Each solver draws {@code M} posterior samples (one batch of {@code M}
+ * copies of {@code y}); the table reports
+ * <ul>
+ *   <li>{@code sw}: the sliced Wasserstein-2 distance of the solver's samples to {@code M} exact posterior draws
+ *       ({@link SlicedWasserstein}, 200 directions), beside {@code swFloor}, the same distance between two
+ *       independent exact sets (what a perfect sampler scores at this {@code M});</li>
+ *   <li>{@code meanError}: the RMS per pixel between the solver's sample mean and the exact posterior mean, beside
+ *       {@code priorMeanError}, the same for the prior mean (what ignoring {@code y} scores);</li>
+ *   <li>{@code nfe}, {@code vjp}, {@code seconds}: the solve's cost ledger.</li>
+ * </ul>
+ * All draws are seeded; the same seed gives the same table up to the seconds column.
+ */
+public final class ExactPosteriorBenchmark {
+
+    /** Projections of the sliced Wasserstein distance. */
+    public static final int DIRECTIONS = 200;
+
+    /**
+     * One benchmark problem.
+     *
+     * @param name e.g. {@code "inpaint-random 8x8"}
+     * @param size image side (the image is {@code 1 x size x size})
+     * @param operator builds the operator for the side (seeded masks are fixed by the scenario)
+     * @param noise the measurement noise
+     */
+    public record Scenario(String name, int size, IntFunction<LinearOperator> operator, MeasurementNoise noise) {
+    }
+
+    /** A named solver configuration of the benchmark. */
+    public record Entry(String label, Solver<?> solver) {
+    }
+
+    private ExactPosteriorBenchmark() {
+    }
+
+    /**
+     * The scenarios of a mode: random inpainting (keep 50%), Gaussian blur (5 x 5, sigma 1, DDRM's truncated SVD)
+     * and average-pool SR x2, each with sigma_y = 0.05 in [0, 1] units, on 8x8 images (smoke: inpainting only; full:
+     * 8x8 and 16x16).
+     */
+    public static List<Scenario> scenarios(RunMode mode) {
+        MeasurementNoise noise = MeasurementNoise.ofUnitRange(0.05);
+        List<Scenario> out = new ArrayList<>();
+        int[] sizes = mode == RunMode.FULL ? new int[] {8, 16} : new int[] {8};
+        for (int size : sizes) {
+            String tag = " " + size + "x" + size;
+            out.add(new Scenario("inpaint-random" + tag, size,
+                    s -> new Inpainting(Masks.randomPixels(1, s, s, 0.5, NoiseSource.seeded(7))), noise));
+            if (mode == RunMode.SMOKE) {
+                break;
+            }
+            out.add(new Scenario("gaussian-blur" + tag, size, s -> GaussianBlur.ddrm(5, 1.0), noise));
+            out.add(new Scenario("sr-avgpool-x2" + tag, size, s -> SuperResolution.averagePool(2), noise));
+        }
+        return out;
+    }
+
+    /**
+     * The solvers of a mode on {@code schedule}: DPS (unclipped, since the exact prior is not bounded to [-1, 1];
+     * plain norm, zeta = 1.0), DDRM (paper defaults) and PiGDM at several step counts (NFE 10 and 20 in smoke and
+     * quick, 10 to 100 in full; DPS 100 steps in smoke, 1000 otherwise).
+     */
+    public static List<Entry> solvers(NoiseSchedule schedule, RunMode mode) {
+        List<Entry> out = new ArrayList<>();
+        TimeGrid dpsGrid = mode == RunMode.SMOKE ? TimeGrid.ddimUniform(schedule, 100) : TimeGrid.ddpm(schedule);
+        Dps dps = new Dps(Dps.Params.paper(schedule, TaskKind.INPAINTING).withGrid(dpsGrid).withClipX0(false)
+                .withZeta(DPS_EXACT_ZETA));
+        out.add(new Entry("dps-" + dpsGrid.size(), dps));
+        int[] steps = mode == RunMode.FULL ? new int[] {10, 20, 50, 100} : new int[] {10, 20};
+        for (int n : steps) {
+            out.add(new Entry("ddrm-" + n, new Ddrm(Ddrm.Params.paper(schedule, TaskKind.INPAINTING)
+                    .withGrid(TimeGrid.ddimUniform(schedule, n)))));
+        }
+        for (int n : steps) {
+            out.add(new Entry("pigdm-" + n, new Pigdm(Pigdm.Params.paper(schedule, TaskKind.INPAINTING)
+                    .withGrid(TimeGrid.ddimUniform(schedule, n)))));
+        }
+        return out;
+    }
+
+    /** DPS's step size on the exact benchmark (plain norm, unclipped; the image-size scaling does not apply here). */
+    public static final double DPS_EXACT_ZETA = 1.0;
+
+    /** Posterior samples per solver and mode: 32 (smoke), 256 (quick), 1000 (full). */
+    public static int samples(RunMode mode) {
+        return mode.pick(32, 256, 1000);
+    }
+
+    /**
+     * Runs every solver on every scenario and returns the table (columns: scenario, method, samples, sw, swFloor,
+     * meanError, priorMeanError, nfe, vjp, seconds). The prior of every scenario uses the DDPM linear schedule.
+     */
+    public static Table run(List<Scenario> scenarios, List<Entry> solvers, int samples, long seed) {
+        Table table = Table.create("exact-posterior benchmark",
+                StringColumn.create("scenario"), StringColumn.create("method"), IntColumn.create("samples"),
+                DoubleColumn.create("sw"), DoubleColumn.create("swFloor"), DoubleColumn.create("meanError"),
+                DoubleColumn.create("priorMeanError"), LongColumn.create("nfe"), LongColumn.create("vjp"),
+                DoubleColumn.create("seconds"));
+        NoiseSchedule schedule = NoiseSchedule.ddpmLinear();
+        try (Progress progress = Progress.start("exact-posterior benchmark", (long) scenarios.size() * solvers.size())) {
+            for (Scenario sc : scenarios) {
+                try (NDManager manager = NDManager.newBaseManager()) {
+                    GaussianMixturePrior prior = ImageLikeMixtures.of(schedule, sc.size(), sc.size(), 3, seed);
+                    LinearOperator a = sc.operator().apply(sc.size());
+                    NoiseSource noise = NoiseSource.seeded(seed + 1);
+                    NDArray x = prior.sample(manager, 1, DataType.FLOAT64, noise);
+                    Problem<LinearOperator> single = Problem.measure(a, x, sc.noise(), noise);
+                    GaussianMixturePrior posterior = prior.posterior(a, single.y(), sc.noise().sigma());
+                    double[][] exact = rows(posterior.sample(manager, samples, DataType.FLOAT64, NoiseSource.seeded(seed + 2)));
+                    double[][] exact2 = rows(posterior.sample(manager, samples, DataType.FLOAT64, NoiseSource.seeded(seed + 3)));
+                    double floor = SlicedWasserstein.distance(exact, exact2, DIRECTIONS, NoiseSource.seeded(seed + 4));
+                    double[] postMean = posterior.mean();
+                    double priorMeanError = rms(prior.mean(), postMean);
+                    Shape batch = new Shape(samples, 1, sc.size(), sc.size());
+                    NDArray yTiled = single.y().repeat(0, samples);
+                    Problem<LinearOperator> problem = Problem.of(a, yTiled, sc.noise(), batch);
+                    for (Entry e : solvers) {
+                        progress.setMessage(sc.name() + " / " + e.label());
+                        try (Reconstruction r = e.solver().solveAny(problem, prior, Run.seeded(seed + 5))) {
+                            double[][] got = rows(r.xHat());
+                            double sw = SlicedWasserstein.distance(got, exact, DIRECTIONS, NoiseSource.seeded(seed + 4));
+                            double meanError = rms(columnMean(got), postMean);
+                            table.stringColumn("scenario").append(sc.name());
+                            table.stringColumn("method").append(e.label());
+                            table.intColumn("samples").append(samples);
+                            table.doubleColumn("sw").append(sw);
+                            table.doubleColumn("swFloor").append(floor);
+                            table.doubleColumn("meanError").append(meanError);
+                            table.doubleColumn("priorMeanError").append(priorMeanError);
+                            table.longColumn("nfe").append(r.cost().nfe());
+                            table.longColumn("vjp").append(r.cost().vjp());
+                            table.doubleColumn("seconds").append(r.cost().seconds());
+                        }
+                        progress.step();
+                    }
+                }
+            }
+        }
+        return table;
+    }
+
+    /** Distance against NFE, one series per method family and scenario (log-scaled NFE axis). */
+    public static XYChart plot(Table table) {
+        Map<String, List<double[]>> series = new LinkedHashMap<>();
+        for (int i = 0; i < table.rowCount(); i++) {
+            String method = table.stringColumn("method").get(i);
+            String family = method.contains("-") ? method.substring(0, method.lastIndexOf('-')) : method;
+            String key = family + " / " + table.stringColumn("scenario").get(i);
+            series.computeIfAbsent(key, k -> new ArrayList<>()).add(new double[] {
+                    table.longColumn("nfe").get(i), table.doubleColumn("sw").get(i) / table.doubleColumn("swFloor").get(i)});
+        }
+        List<Charts.Series> list = new ArrayList<>();
+        for (Map.Entry<String, List<double[]>> e : series.entrySet()) {
+            List<double[]> pts = e.getValue();
+            pts.sort((p, q) -> Double.compare(p[0], q[0]));
+            double[] xs = pts.stream().mapToDouble(p -> p[0]).toArray();
+            double[] ys = pts.stream().mapToDouble(p -> p[1]).toArray();
+            list.add(Charts.Series.of(e.getKey(), xs, ys));
+        }
+        XYChart chart = Charts.line("Distance to the exact posterior against NFE", "NFE",
+                "sliced W2 / floor (1 = exact)", list);
+        chart.getStyler().setXAxisLogarithmic(true);
+        return chart;
+    }
+
+    private static double[][] rows(NDArray batch) {
+        double[] flat = batch.toType(DataType.FLOAT64, false).toDoubleArray();
+        int n = Math.toIntExact(batch.getShape().get(0));
+        int d = flat.length / n;
+        double[][] out = new double[n][d];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(flat, i * d, out[i], 0, d);
+        }
+        return out;
+    }
+
+    private static double[] columnMean(double[][] rows) {
+        double[] m = new double[rows[0].length];
+        for (double[] r : rows) {
+            for (int i = 0; i < m.length; i++) {
+                m[i] += r[i] / rows.length;
+            }
+        }
+        return m;
+    }
+
+    private static double rms(double[] a, double[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += (a[i] - b[i]) * (a[i] - b[i]);
+        }
+        return Math.sqrt(s / a.length);
+    }
+}
