@@ -6,7 +6,7 @@
  * commons-math matrix and take SVDs of small matrices, for tests and analytic posteriors.
  *
  * <p>This package sits below the operators: it works on plain tensor functions and imports nothing from
- * {@code org.diffinv.operators} (operators use it, not the other way round). Data-consistency steps that need
+ * the operators package (operators use it, not the other way round). Data-consistency steps that need
  * a measurement operator (P2L's projection, DDS's Krylov update) live in {@code org.diffinv.solvers}.
  *
  * <p>Tensors are DJL {@code NDArray} batches {@code (N, C, H, W)} (or any shape with a leading batch axis);
