@@ -3,7 +3,6 @@ package org.diffinv.linalg;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import org.diffinv.operators.CgOptions;
 
 import java.util.function.UnaryOperator;
 

@@ -4,7 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.diffinv.diffusion.NoiseSchedule;
-import org.diffinv.operators.CgOptions;
+import org.diffinv.linalg.CgOptions;
+import org.diffinv.linalg.CgResult;
 import org.diffinv.operators.LinearOperator;
 import org.diffinv.operators.Operator;
 import org.diffinv.operators.SvdOperator;
@@ -526,6 +527,20 @@ public final class CostMeter implements AutoCloseable {
             NDArray x = lin.proxL2(z, y, gamma, options);
             countOperatorSolve(1);
             return x;
+        }
+
+        @Override
+        public CgResult pinvResult(NDArray y, CgOptions options) {
+            CgResult r = lin.pinvResult(y, options);
+            countOperatorSolve(1);
+            return r;
+        }
+
+        @Override
+        public CgResult proxL2Result(NDArray z, NDArray y, double gamma, CgOptions options) {
+            CgResult r = lin.proxL2Result(z, y, gamma, options);
+            countOperatorSolve(1);
+            return r;
         }
     }
 

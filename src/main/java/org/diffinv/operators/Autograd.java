@@ -28,9 +28,7 @@ public final class Autograd {
      * @return {@code J^T v}, shaped like {@code x}, on {@code x}'s manager
      */
     public static NDArray vjp(Operator op, NDArray x, NDArray v) {
-        Checks.requireImage(x, op.name(), "input");
-        Checks.requireImage(v, op.name(), "vjp vector v");
-        Checks.requireShape(v, op.outputShape(x.getShape()), op.name(), "vjp vector v");
+        Checks.requireVjpArguments(op, x, v);
         NDManager parent = x.getManager();
         try (NDManager s = parent.newSubManager()) {
             NDArray xDetached = x.stopGradient();

@@ -57,8 +57,24 @@ public final class Checks {
         }
     }
 
-    /** Checks that every entry of {@code x} is finite (one scalar reduction unless something is wrong). */
+    /**
+     * Checks that every entry of {@code x} is finite: the kit's one finiteness check, for operators, priors
+     * and solvers alike.
+     *
+     * <p>Cost: one sum reduced to a scalar and read back (NaN and infinities propagate to a non-finite sum);
+     * only when that sum is not finite is the tensor scanned again to count the bad entries for the message.
+     *
+     * @param x the tensor (any shape and floating type)
+     * @param who the caller, for the message (e.g. {@code "GaussianPrior.eps"}, an operator name)
+     * @param what the argument, for the message (e.g. {@code "x_t"}, {@code "measurement y"})
+     * @throws IllegalArgumentException when {@code x} is null or has a NaN or infinite entry, with a message
+     *     such as {@code "GaussianPrior.eps: x_t of shape (2, 1, 4, 4) contains 3 NaN and 0 infinite values;
+     *     expected finite values"}
+     */
     public static void requireFinite(NDArray x, String who, String what) {
+        if (x == null) {
+            throw new IllegalArgumentException(who + ": " + what + " is null; expected a tensor of finite values");
+        }
         double total;
         try (NDArray detached = x.stopGradient(); NDArray sum = detached.sum();
              NDArray d = sum.toType(DataType.FLOAT64, false)) {
@@ -80,6 +96,27 @@ public final class Checks {
         }
         throw new IllegalArgumentException(who + ": " + what + " of shape " + x.getShape() + " contains " + nan
                 + " NaN and " + inf + " infinite values; expected finite values");
+    }
+
+    /**
+     * Checks the arguments of a vector-Jacobian product {@code op.vjp(x, v)}: {@code x} is an image batch the
+     * operator accepts ({@link #requireImage}, and {@code op.outputShape(x.getShape())} defined), and the
+     * cotangent {@code v} is a finite FLOAT32/FLOAT64 tensor of exactly the measurement shape
+     * {@code op.outputShape(x.getShape())}.
+     *
+     * @throws IllegalArgumentException naming the operator, the bad shape or value and the expected one, e.g.
+     *     {@code "motion-blur(...): vjp vector v must have shape (3, 3, 19, 27), got (1, 1, 24, 40)"}
+     */
+    public static void requireVjpArguments(Operator op, NDArray x, NDArray v) {
+        String who = op.name();
+        requireImage(x, who, "vjp point x");
+        Shape expected = op.outputShape(x.getShape());
+        if (v == null) {
+            throw new IllegalArgumentException(who + ": vjp vector v is null; expected shape " + expected);
+        }
+        requireShape(v, expected, who, "vjp vector v");
+        requireFloat(v, who, "vjp vector v");
+        requireFinite(v, who, "vjp vector v");
     }
 
     /** Checks that {@code y} has exactly the shape {@code expected}. */

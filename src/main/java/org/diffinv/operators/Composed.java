@@ -90,7 +90,7 @@ public class Composed implements Operator {
 
     @Override
     public NDArray vjp(NDArray x, NDArray v) {
-        Checks.requireShape(v, outputShape(x.getShape()), name(), "vjp vector v");
+        Checks.requireVjpArguments(this, x, v);
         NDArray[] inputs = new NDArray[parts.size()];
         inputs[0] = x;
         for (int i = 1; i < parts.size(); i++) {
@@ -142,9 +142,10 @@ public class Composed implements Operator {
             return cur;
         }
 
+        /** The adjoint {@code A^T v}, after the argument checks of {@link LinearOperator#vjp}. */
         @Override
         public NDArray vjp(NDArray x, NDArray v) {
-            return adjoint(v);
+            return LinearOperator.super.vjp(x, v);
         }
     }
 }

@@ -1,6 +1,8 @@
 package org.diffinv.operators;
 
 import ai.djl.ndarray.NDArray;
+import org.diffinv.linalg.CgOptions;
+import org.diffinv.linalg.CgResult;
 import org.diffinv.linalg.ConjugateGradient;
 
 /**
@@ -15,9 +17,16 @@ public interface LinearOperator extends Operator {
     /** The adjoint {@code A^T y}; exact to floating point ({@code <Ax, y> = <x, A^T y>}). */
     NDArray adjoint(NDArray y);
 
-    /** For a linear operator the vector-Jacobian product is the adjoint: {@code (dA/dx)^T v = A^T v}. */
+    /**
+     * The vector-Jacobian product of a linear operator, which is the adjoint: {@code (dA/dx)^T v = A^T v}.
+     *
+     * @throws IllegalArgumentException when {@code x} is not a finite FLOAT32/FLOAT64 image batch
+     *     {@code (N, C, H, W)} the operator accepts, or {@code v} does not have the shape
+     *     {@code outputShape(x.getShape())} (checked by {@link Checks#requireVjpArguments})
+     */
     @Override
     default NDArray vjp(NDArray x, NDArray v) {
+        Checks.requireVjpArguments(this, x, v);
         return adjoint(v);
     }
 
@@ -25,16 +34,39 @@ public interface LinearOperator extends Operator {
      * The minimum-norm least-squares solution {@code A^+ y}, by conjugate gradients on
      * {@code A^T A x = A^T y} started at zero (so the iterate stays in the range of {@code A^T}).
      *
+     * <p>This returns only the solution; a caller that must know whether CG reached the tolerance within the
+     * budget calls {@link #pinvResult(NDArray, CgOptions)}, which this method delegates to.
+     *
      * <p>Accuracy: CG's residual is on the normal equations; for ill-conditioned {@code A} (condition number
      * {@code kappa}) the components along small singular values converge last, so the error in {@code x} may
      * be up to {@code kappa^2} times the normal-equation residual. Use an {@link SvdOperator}'s closed form
      * where exactness matters.
      */
     default NDArray pinv(NDArray y, CgOptions options) {
+        return pinvResult(y, options).solution();
+    }
+
+    /**
+     * The pseudo-inverse {@code A^+ y} of {@link #pinv(NDArray, CgOptions)} together with the CG report: the
+     * solution, the number of iterations run, the per-sample relative residuals of the normal equations
+     * {@code ||A^T y - A^T A x|| / ||A^T y||} and whether every sample reached {@code
+     * options.relativeTolerance()} within {@code options.maxIterations()} ({@link CgResult#converged()}).
+     *
+     * <p>An operator with a closed form ({@link SvdOperator}) reports {@code converged = true}, 0 iterations
+     * and zero residuals.
+     *
+     * @param y measurements, shaped {@code outputShape(x)} for the sought {@code x}
+     * @param options CG budget and relative tolerance
+     * @return the solution (on {@code y}'s manager) and the convergence report
+     */
+    default CgResult pinvResult(NDArray y, CgOptions options) {
+        if (options == null) {
+            throw new IllegalArgumentException(name() + ": pinv needs CgOptions, got null");
+        }
         NDArray rhs = adjoint(y);
-        NDArray x = ConjugateGradient.solve(v -> adjoint(apply(v)), rhs, options).solution();
+        CgResult result = ConjugateGradient.solve(v -> adjoint(apply(v)), rhs, options);
         rhs.close();
-        return x;
+        return result;
     }
 
     /**
@@ -43,26 +75,48 @@ public interface LinearOperator extends Operator {
      * {@code (A^T A + I/gamma) x = A^T y + z/gamma} (by CG started at {@code z}; the system is positive
      * definite with condition number at most {@code 1 + gamma ||A||^2}).
      *
+     * <p>This returns only the solution; {@link #proxL2Result} also reports whether CG converged.
+     *
      * @throws IllegalArgumentException when {@code gamma} is not positive and finite
      */
     default NDArray proxL2(NDArray z, NDArray y, double gamma, CgOptions options) {
+        return proxL2Result(z, y, gamma, options).solution();
+    }
+
+    /**
+     * The proximal map {@link #proxL2} together with the CG report (iterations, per-sample relative residuals
+     * of {@code (A^T A + I/gamma) x = A^T y + z/gamma}, and whether every sample reached the tolerance within
+     * the budget). An operator with a closed form ({@link SvdOperator}) reports {@code converged = true},
+     * 0 iterations and zero residuals.
+     *
+     * @param z the point the map is taken at, an image batch {@code (N, C, H, W)}
+     * @param y measurements, shaped {@code outputShape(z.getShape())}
+     * @param gamma the step, positive and finite
+     * @param options CG budget and relative tolerance
+     * @return the solution (on {@code z}'s manager) and the convergence report
+     * @throws IllegalArgumentException when {@code gamma} is not positive and finite
+     */
+    default CgResult proxL2Result(NDArray z, NDArray y, double gamma, CgOptions options) {
         Checks.requirePositive(gamma, "gamma");
+        if (options == null) {
+            throw new IllegalArgumentException(name() + ": proxL2 needs CgOptions, got null");
+        }
         double invGamma = 1.0 / gamma;
         NDArray aty = adjoint(y);
         NDArray zScaled = z.mul(invGamma);
         NDArray rhs = aty.add(zScaled);
         aty.close();
         zScaled.close();
-        NDArray x = ConjugateGradient.solve(v -> {
+        CgResult result = ConjugateGradient.solve(v -> {
             NDArray av = apply(v);
             NDArray atav = adjoint(av);
             av.close();
             NDArray out = atav.add(v.mul(invGamma));
             atav.close();
             return out;
-        }, rhs, z, options).solution();
+        }, rhs, z, options);
         rhs.close();
-        return x;
+        return result;
     }
 
     /**

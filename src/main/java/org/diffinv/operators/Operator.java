@@ -30,6 +30,12 @@ public interface Operator {
     /**
      * The vector-Jacobian product {@code (dA/dx (x))^T v}, computed by automatic differentiation for a
      * nonlinear operator and equal to {@code A^T v} for a linear one.
+     *
+     * @param x the point, an image batch {@code (N, C, H, W)} the operator accepts
+     * @param v the cotangent, of shape {@code outputShape(x.getShape())}
+     * @throws IllegalArgumentException naming the bad value and the expectation when {@code x} is not a finite
+     *     image batch or {@code v} has another shape or non-finite entries (every implementation checks with
+     *     {@link Checks#requireVjpArguments} before any work)
      */
     NDArray vjp(NDArray x, NDArray v);
 

@@ -3,6 +3,8 @@ package org.diffinv.operators;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.types.Shape;
+import org.diffinv.linalg.CgOptions;
+import org.diffinv.linalg.CgResult;
 
 /**
  * SVD-decomposable tier: {@code A = U S V^T} with orthonormal {@code U}, {@code V} applied as fast
@@ -58,6 +60,28 @@ public interface SvdOperator extends LinearOperator {
     }
 
     /**
+     * The closed form {@link #pinv(NDArray)} reported as an exact solve: {@code converged = true},
+     * 0 iterations and zero residuals (the CG options are ignored).
+     */
+    @Override
+    default CgResult pinvResult(NDArray y, CgOptions options) {
+        NDArray x = pinv(y);
+        return exactResult(x);
+    }
+
+    /**
+     * The closed form {@link #proxL2(NDArray, NDArray, double, CgOptions)} reported as an exact solve:
+     * {@code converged = true}, 0 iterations and zero residuals (the CG options are ignored).
+     *
+     * @throws IllegalArgumentException when {@code gamma} is not positive and finite
+     */
+    @Override
+    default CgResult proxL2Result(NDArray z, NDArray y, double gamma, CgOptions options) {
+        NDArray x = proxL2(z, y, gamma, options);
+        return exactResult(x);
+    }
+
+    /**
      * The closed-form proximal map of {@code 1/2 ||A x - y||^2} with step {@code gamma}: in the right singular
      * basis {@code (s_i^2 + 1/gamma) c_i = s_i (U^T y)_i + (V^T z)_i / gamma}, then {@code x = V c}.
      * The CG options are not needed and ignored.
@@ -99,6 +123,12 @@ public interface SvdOperator extends LinearOperator {
     /** The measurement shape for a given input shape (alias kept for symmetry with {@link #outputShape}). */
     default Shape measurementShape(Shape inputShape) {
         return outputShape(inputShape);
+    }
+
+    /** A solve report for a closed-form solution {@code x}: converged, 0 iterations, zero residuals. */
+    private static CgResult exactResult(NDArray x) {
+        int batch = x.getShape().dimension() == 0 ? 1 : Math.toIntExact(x.getShape().get(0));
+        return new CgResult(x, 0, new double[batch], true);
     }
 
     /** Elementwise {@code 1/s} where {@code s > 0}, else 0 (the {@code S^+} of a pseudo-inverse). */

@@ -2,7 +2,9 @@
  * Measurement operators {@code y = A(x) + n} in three tiers, after DeepInverse's physics: {@link
  * org.diffinv.operators.Operator} (forward and vector-Jacobian product; DPS, PSLD, P2L, Flash-Diffusion, DCDP),
  * {@link org.diffinv.operators.LinearOperator} (adjoint, CG pseudo-inverse and proximal map; defaults use the
- * kit's one {@link org.diffinv.linalg.ConjugateGradient}) and {@link org.diffinv.operators.SvdOperator}
+ * kit's one {@link org.diffinv.linalg.ConjugateGradient} with per-call {@link org.diffinv.linalg.CgOptions},
+ * and {@code pinvResult} / {@code proxL2Result} also return its {@link org.diffinv.linalg.CgResult}, so a
+ * caller learns whether CG converged) and {@link org.diffinv.operators.SvdOperator}
  * ({@code A = U S V^T}: closed-form pseudo-inverse, prox and projector; DDRM, PiGDM, C-PiGDM).
  *
  * <p>Operators: {@link org.diffinv.operators.Denoising} (identity), {@link org.diffinv.operators.Inpainting}
@@ -21,8 +23,9 @@
  * <p>Conventions: images are {@code (N, C, H, W)} in [-1, 1], any batch and channel count; operators are
  * immutable and thread-safe (size-dependent matrices are cached per image size in concurrent maps); every
  * method works in the dtype of its input (FLOAT32 in solvers, FLOAT64 in the property tests); bad input
- * (rank, channels, sizes, NaN/Inf, dtype, tier) raises {@link java.lang.IllegalArgumentException} naming the bad
- * value and the expectation; randomness (masks, kernels, noise) comes only from an explicit {@link
+ * (rank, channels, sizes, NaN/Inf, dtype, tier, the shape of a vector-Jacobian product's {@code v}) raises
+ * {@link java.lang.IllegalArgumentException} naming the bad value and the expectation, through the shared
+ * {@link org.diffinv.operators.Checks} (whose {@code requireFinite} priors and solvers use too); randomness (masks, kernels, noise) comes only from an explicit {@link
  * org.diffinv.diffusion.NoiseSource}.
  */
 package org.diffinv.operators;

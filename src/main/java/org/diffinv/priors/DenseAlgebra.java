@@ -163,10 +163,18 @@ final class DenseAlgebra {
         }
         double[] flat = y.getDataType() == DataType.FLOAT64 ? y.toDoubleArray()
                 : y.toType(DataType.FLOAT64, false).toDoubleArray();
+        int bad = 0;
+        int first = -1;
         for (int i = 0; i < flat.length; i++) {
             if (!Double.isFinite(flat[i])) {
-                throw new IllegalArgumentException("measurement y has a non-finite entry " + flat[i] + " at " + i);
+                bad++;
+                first = first < 0 ? i : first;
             }
+        }
+        if (bad > 0) {
+            throw new IllegalArgumentException("measurement y of shape " + y.getShape() + " contains " + bad
+                    + " NaN/Inf entries (the first, " + flat[first] + ", at flat index " + first
+                    + "); expected finite values");
         }
         return flat;
     }

@@ -223,10 +223,13 @@ public final class GaussianMixturePrior implements EpsPrior {
     /**
      * The exact noise predictor (class Javadoc) for {@code x_t} of shape {@code (N, C, H, W)}, in its type,
      * differentiable with respect to {@code x_t}. All components are handled in one batched product.
+     *
+     * @throws IllegalArgumentException if {@code x_t} has the wrong shape or type, contains NaN or infinite
+     *     entries, or {@code t} is outside {@code [0, T-1]}
      */
     @Override
     public NDArray eps(NDArray xt, int t) {
-        Shape shape = components.get(0).checkInput(xt);
+        Shape shape = components.get(0).checkInput(xt, "GaussianMixturePrior.eps");
         double alphaBar = schedule.alphaBar(checkTime(t));
         Terms terms = terms(xt, alphaBar);
         // eps = sqrt(1 - abar) sum_k r_k C_k^{-1} (x - sqrt(abar) mu_k): (K, N, d) weighted by (K, N, 1), summed over K
@@ -238,9 +241,12 @@ public final class GaussianMixturePrior implements EpsPrior {
     /**
      * The responsibilities {@code r_k(x_t) = p(component k | x_t)}, shape {@code (N, K)}, in {@code x_t}'s
      * type (columns of zero-weight components are 0).
+     *
+     * @throws IllegalArgumentException if {@code x_t} has the wrong shape or type, contains NaN or infinite
+     *     entries, or {@code t} is outside {@code [0, T-1]}
      */
     public NDArray responsibilities(NDArray xt, int t) {
-        components.get(0).checkInput(xt);
+        components.get(0).checkInput(xt, "GaussianMixturePrior.responsibilities");
         double alphaBar = schedule.alphaBar(checkTime(t));
         Terms terms = terms(xt, alphaBar);
         NDArray active = terms.logits.softmax(0);

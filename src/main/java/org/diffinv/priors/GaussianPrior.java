@@ -11,6 +11,7 @@ import org.apache.commons.math3.linear.RealMatrix;
 import org.apache.commons.math3.linear.RealVector;
 import org.diffinv.diffusion.NoiseSchedule;
 import org.diffinv.diffusion.NoiseSource;
+import org.diffinv.operators.Checks;
 import org.diffinv.operators.LinearOperator;
 
 /**
@@ -205,12 +206,12 @@ public final class GaussianPrior implements EpsPrior {
      * batch {@code x_t} of shape {@code (N, C, H, W)}, in {@code x_t}'s type, on its manager, differentiable
      * with respect to {@code x_t}.
      *
-     * @throws IllegalArgumentException if {@code x_t} has the wrong shape or type, or {@code t} is outside
-     *     {@code [0, T-1]}
+     * @throws IllegalArgumentException if {@code x_t} has the wrong shape or type, contains NaN or infinite
+     *     entries, or {@code t} is outside {@code [0, T-1]}
      */
     @Override
     public NDArray eps(NDArray xt, int t) {
-        Shape shape = checkInput(xt);
+        Shape shape = checkInput(xt, "GaussianPrior.eps");
         double alphaBar = schedule.alphaBar(checkTime(t));
         NDManager manager = xt.getManager();
         DataType type = xt.getDataType();
@@ -368,11 +369,13 @@ public final class GaussianPrior implements EpsPrior {
      * (DPS's approximation drops {@code Sigma_{0|t}} from {@code S_t}; PiGDM replaces it by
      * {@code r_t^2 I}.) Computed in double, returned in {@code x_t}'s type and shape.
      *
-     * @param y one measurement (batch 1), shape {@code A.outputShape((1, C, H, W))}
-     * @param xt a batch {@code (N, C, H, W)}
+     * @param y one measurement (batch 1), shape {@code A.outputShape((1, C, H, W))}, finite
+     * @param xt a batch {@code (N, C, H, W)}, finite
+     * @throws IllegalArgumentException on a wrong shape or type, a NaN or infinite entry in {@code y} or
+     *     {@code x_t}, a negative sigmaY, or {@code t} outside {@code [0, T-1]}
      */
     public NDArray conditionalScore(LinearOperator a, NDArray y, double sigmaY, NDArray xt, int t) {
-        Shape shape = checkInput(xt);
+        Shape shape = checkInput(xt, "GaussianPrior.conditionalScore");
         checkSigma(sigmaY);
         double alphaBar = schedule.alphaBar(checkTime(t));
         RealMatrix matrix = DenseAlgebra.operatorMatrix(a, imageShape);
@@ -409,9 +412,15 @@ public final class GaussianPrior implements EpsPrior {
         return t;
     }
 
-    Shape checkInput(NDArray xt) {
+    /**
+     * Checks a batch {@code x_t} for this prior: rank 4 {@code (N, C, H, W)} with this prior's image shape,
+     * FLOAT32 or FLOAT64, every entry finite ({@link Checks#requireFinite}).
+     *
+     * @param who the public entry point, for the message (e.g. {@code "GaussianPrior.eps"})
+     */
+    Shape checkInput(NDArray xt, String who) {
         if (xt == null) {
-            throw new IllegalArgumentException("x_t must not be null");
+            throw new IllegalArgumentException(who + ": x_t must not be null");
         }
         Shape shape = xt.getShape();
         if (shape.dimension() != 4 || shape.get(1) != imageShape.get(0) || shape.get(2) != imageShape.get(1)
@@ -420,6 +429,7 @@ public final class GaussianPrior implements EpsPrior {
                     + imageShape.get(0) + ", " + imageShape.get(1) + ", " + imageShape.get(2) + ")");
         }
         DenseAlgebra.checkFloat(xt.getDataType(), "x_t");
+        Checks.requireFinite(xt, who, "x_t");
         return shape;
     }
 

@@ -7,7 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import org.diffinv.diffusion.NoiseSchedule;
-import org.diffinv.operators.CgOptions;
+import org.diffinv.linalg.CgOptions;
 import org.diffinv.operators.LinearOperator;
 import org.diffinv.operators.Operator;
 import org.diffinv.operators.SvdOperator;

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.diffinv.diffusion.NoiseSource;
+import org.diffinv.linalg.CgOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -15,6 +16,7 @@ import java.util.stream.Stream;
 
 import static org.diffinv.operators.MotionKernelsTest.assertMessage;
 import static org.diffinv.operators.TestSupport.randn;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Bad input fails with an {@link IllegalArgumentException} whose message names the bad value. */
 class BadInputTest {
@@ -54,6 +56,66 @@ class BadInputTest {
         v[5] = Double.POSITIVE_INFINITY;
         NDArray bad = manager.create(v, cfg.inputShape());
         assertMessage(() -> cfg.create().apply(bad), "1 NaN and 1 infinite");
+    }
+
+    /**
+     * Every registered operator's vector-Jacobian product refuses a cotangent {@code v} whose shape is not
+     * {@code outputShape(x)}, naming both shapes (the linear tier's default {@code vjp = adjoint(v)} used to
+     * return a result of the wrong shape).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("forward")
+    void vjpRejectsWrongCotangentShape(OperatorRegistry.Config cfg) {
+        Operator op = cfg.create();
+        NDArray x = randn(manager, cfg.inputShape(), 12);
+        Shape expected = op.outputShape(cfg.inputShape());
+        NDArray v = randn(manager, new Shape(1, 1, 24, 40), 13);
+        assertMessage(() -> op.vjp(x, v), op.name() + ": vjp vector v must have shape " + expected
+                + ", got (1, 1, 24, 40)");
+    }
+
+    /** Every registered operator's vector-Jacobian product refuses a non-finite {@code v} and a rank-3 {@code x}. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("forward")
+    void vjpRejectsNonFiniteCotangentAndNonImagePoint(OperatorRegistry.Config cfg) {
+        Operator op = cfg.create();
+        Shape in = cfg.inputShape();
+        NDArray x = randn(manager, in, 14);
+        Shape out = op.outputShape(in);
+        double[] values = randn(manager, out, 15).toDoubleArray();
+        values[1] = Double.NaN;
+        NDArray badV = manager.create(values, out);
+        assertMessage(() -> op.vjp(x, badV), "vjp vector v of shape " + out
+                + " contains 1 NaN and 0 infinite values; expected finite values");
+        NDArray rank3 = randn(manager, new Shape(in.get(1), in.get(2), in.get(3)), 16);
+        NDArray v = randn(manager, out, 17);
+        assertMessage(() -> op.vjp(rank3, v), "vjp point x must have rank 4 (N, C, H, W), got shape " + rank3.getShape());
+    }
+
+    /** The reported case: a motion blur's VJP with a (1, 1, 24, 40) v at a (3, 3, 19, 27) x. */
+    @Test
+    void motionBlurVjpChecksTheCotangentShape() {
+        MotionBlur blur = new MotionBlur(MotionKernels.generate(5, 0.5, NoiseSource.seeded(1)));
+        NDArray x = randn(manager, new Shape(3, 3, 19, 27), 18);
+        NDArray v = randn(manager, new Shape(1, 1, 24, 40), 19);
+        assertMessage(() -> blur.vjp(x, v), "vjp vector v must have shape (3, 3, 19, 27), got (1, 1, 24, 40)");
+        NDArray ok = randn(manager, new Shape(3, 3, 19, 27), 20);
+        try (NDArray g = blur.vjp(x, ok); NDArray adj = blur.adjoint(ok)) {
+            assertEquals(0.0, g.sub(adj).abs().max().getDouble());
+        }
+    }
+
+    /** The shared finiteness check names the caller, the argument, the counts and the expectation. */
+    @Test
+    void requireFiniteNamesCallerArgumentAndCounts() {
+        NDArray x = manager.create(new double[] {0, Double.NaN, Double.NEGATIVE_INFINITY, Double.NaN, 1},
+                new Shape(5));
+        assertMessage(() -> Checks.requireFinite(x, "solver", "x0Hat"),
+                "solver: x0Hat of shape (5) contains 2 NaN and 1 infinite values; expected finite values");
+        assertMessage(() -> Checks.requireFinite(null, "solver", "y"), "solver: y is null");
+        // finite values whose sum overflows are accepted
+        Checks.requireFinite(manager.create(new float[] {3e38f, 3e38f}), "solver", "big");
+        Checks.requireFinite(manager.create(new double[] {1, 2}), "solver", "small");
     }
 
     /** Every registered operator rejects an integer tensor, naming the dtype. */

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.apache.commons.math3.linear.RealMatrix;
+import org.diffinv.linalg.CgOptions;
 import org.diffinv.linalg.CgResult;
 import org.diffinv.linalg.ConjugateGradient;
 import org.diffinv.linalg.Dense;

@@ -15,7 +15,7 @@ import org.apache.commons.math3.linear.RealVector;
 import org.diffinv.diffusion.NoiseSchedule;
 import org.diffinv.diffusion.NoiseSource;
 import org.diffinv.diffusion.Tweedie;
-import org.diffinv.operators.CgOptions;
+import org.diffinv.linalg.CgOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -9,7 +9,7 @@ import org.apache.commons.math3.linear.MatrixUtils;
 import org.apache.commons.math3.linear.RealMatrix;
 import org.apache.commons.math3.linear.SingularValueDecomposition;
 import org.diffinv.diffusion.NoiseSource;
-import org.diffinv.operators.CgOptions;
+import org.diffinv.linalg.CgOptions;
 import org.diffinv.operators.LinearOperator;
 
 /**

@@ -1,4 +1,4 @@
-package org.diffinv.operators;
+package org.diffinv.linalg;
 
 /**
  * Options of one conjugate-gradient solve, passed per call (never stored on an operator).
