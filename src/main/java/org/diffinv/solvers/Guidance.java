@@ -75,7 +75,7 @@ public final class Guidance {
                 throw new IllegalArgumentException("a guidance objective must return a scalar, got shape "
                         + loss.getShape());
             }
-            try (NDArray d = loss.toType(DataType.FLOAT64, false)) {
+            try (NDArray d = loss.stopGradient().toType(DataType.FLOAT64, true)) {
                 lossValue = d.getDouble();
             }
             gc.backward(loss);

@@ -1,0 +1,107 @@
+package org.diffinv.experiments;
+
+import org.diffinv.notebook.Results;
+import org.diffinv.notebook.RunMode;
+import org.diffinv.solvers.SolverRegistry;
+import tech.tablesaw.api.Table;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The command line behind {@code environment/kit list}, {@code kit solve} and {@code kit posterior}.
+ *
+ * <pre>
+ *   list                                         tasks, solvers and priors
+ *   solve --task T --method M [--prior P] [--images 0-7] [--seed S] [--mode smoke|quick|full]
+ *   posterior [--solvers a,b] [--mode smoke|quick|full] [--seed S]
+ * </pre>
+ * Results (CSV, PNG) go under {@code results/solve} and {@code results/posterior} ({@link Results}).
+ */
+public final class KitCli {
+
+    private KitCli() {
+    }
+
+    /** Entry point; exits with status 2 on a usage error. */
+    public static void main(String[] args) {
+        if (args.length == 0) {
+            usage("no command given");
+        }
+        try {
+            switch (args[0]) {
+                case "list" -> list();
+                case "posterior" -> posterior(Arrays.copyOfRange(args, 1, args.length));
+                case "solve" -> SolveCommand.run(Arrays.copyOfRange(args, 1, args.length));
+                default -> usage("unknown command '" + args[0] + "'");
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("[kit] error: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    private static void usage(String why) {
+        System.err.println("[kit] " + why + "\nusage: list | solve --task T --method M [--prior pixel-unet] "
+                + "[--images 0-7] [--seed S] | posterior [--solvers a,b] [--mode smoke|quick|full] [--seed S]");
+        System.exit(2);
+    }
+
+    /** Prints the tasks, solvers and priors. */
+    static void list() {
+        System.out.println("Tasks (org.diffinv.experiments.Tasks; 32x32 grey images, scaled from the papers):");
+        for (Task t : Tasks.all()) {
+            System.out.printf("  %-20s %-8s sigma_y=%.3f  %s%n", t.name(), t.tierName(), t.noise().sigma(), t.note());
+        }
+        System.out.println("Solvers (org.diffinv.solvers.SolverRegistry):");
+        for (SolverRegistry.Entry e : SolverRegistry.entries()) {
+            System.out.printf("  %-10s tier %-8s %s%n", e.name(), e.tier(), e.citation());
+        }
+        System.out.println("Priors (data/checkpoints):");
+        System.out.println("  pixel-unet   the pixel eps-UNet on 32x32 Fashion-MNIST (DDPM linear schedule, T = 1000)");
+    }
+
+    /** {@code kit posterior}: the exact-posterior benchmark. */
+    static void posterior(String[] args) {
+        RunMode mode = RunMode.current();
+        long seed = 0;
+        List<String> only = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--mode" -> mode = RunMode.parse(value(args, ++i, "--mode"));
+                case "--seed" -> seed = Long.parseLong(value(args, ++i, "--seed"));
+                case "--solvers" -> only = Arrays.asList(value(args, ++i, "--solvers").split(","));
+                default -> throw new IllegalArgumentException("unknown option '" + args[i]
+                        + "' for posterior (expected --solvers a,b, --mode smoke|quick|full, --seed S)");
+            }
+        }
+        List<ExactPosteriorBenchmark.Entry> entries = new ArrayList<>();
+        for (ExactPosteriorBenchmark.Entry e : ExactPosteriorBenchmark.solvers(
+                org.diffinv.diffusion.NoiseSchedule.ddpmLinear(), mode)) {
+            if (only == null || only.contains(e.solver().name())) {
+                entries.add(e);
+            }
+        }
+        if (entries.isEmpty()) {
+            throw new IllegalArgumentException("no solver left after --solvers " + only + "; known: "
+                    + SolverRegistry.names());
+        }
+        System.out.println("[kit] exact-posterior benchmark, mode " + mode.label() + ", "
+                + ExactPosteriorBenchmark.samples(mode) + " posterior samples per solver");
+        Table table = ExactPosteriorBenchmark.run(ExactPosteriorBenchmark.scenarios(mode), entries,
+                ExactPosteriorBenchmark.samples(mode), seed);
+        System.out.println(table.printAll());
+        Results results = Results.forRun("posterior");
+        System.out.println("[kit] wrote " + results.saveCsv("exact-posterior-" + mode.label() + ".csv", table));
+        System.out.println("[kit] wrote " + results.savePng("exact-posterior-" + mode.label() + ".png",
+                ExactPosteriorBenchmark.plot(table)));
+    }
+
+    static String value(String[] args, int i, String flag) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(flag + " needs a value");
+        }
+        return args[i];
+    }
+}
