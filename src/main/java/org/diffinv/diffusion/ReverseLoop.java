@@ -1,12 +1,15 @@
 package org.diffinv.diffusion;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDManager;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.IntPredicate;
 
 /**
@@ -16,7 +19,9 @@ import java.util.function.IntPredicate;
  * <p>What the loop owns, so that no sampler or solver repeats it:
  * <ul>
  *   <li>memory: every step runs in its own sub-manager of the start point's manager; only the new iterate
- *       (and the snapshots asked for) survive the step, so a long run keeps a flat number of live arrays;</li>
+ *       (and the snapshots asked for) survive the step, so a long run keeps a flat number of live arrays. Arrays
+ *       a step makes on the start point's manager itself (DJL puts a result on its first operand's manager, so
+ *       {@code constant.sub(x_t)} lands there) are step temporaries too and are closed when the step ends;</li>
  *   <li>interruption: the thread's interrupt flag is checked before every step
  *       ({@link SamplingInterruptedException}, the partial iterate released);</li>
  *   <li>progress: a {@link SamplerListener} sees every step's {@link StepResult};</li>
@@ -60,6 +65,37 @@ public final class ReverseLoop {
         /** Keeps an unmodifiable copy of the trajectory. */
         public Result {
             trajectory = Collections.unmodifiableList(new ArrayList<>(trajectory));
+        }
+    }
+
+    private static Set<NDArray> managedArrays(NDManager manager) {
+        Set<NDArray> set = Collections.newSetFromMap(new IdentityHashMap<>());
+        if (manager instanceof BaseNDManager base) {
+            set.addAll(base.getManagedArrays());
+        }
+        return set;
+    }
+
+    /**
+     * Closes what a step created on the long-lived manager: an operation whose first operand is a long-lived
+     * constant (a solver's {@code U^T y}, a mask) puts its result there, not on the step's sub-manager. Everything
+     * new on {@code parent} after a step, except the new iterate and the snapshots, is such a temporary.
+     */
+    private static void releaseStepLeftovers(NDManager parent, Set<NDArray> before, NDArray x,
+            List<Snapshot> trajectory) {
+        if (!(parent instanceof BaseNDManager base)) {
+            return;
+        }
+        Set<NDArray> keep = Collections.newSetFromMap(new IdentityHashMap<>());
+        keep.add(x);
+        for (Snapshot s : trajectory) {
+            keep.add(s.xt());
+            keep.add(s.x0Hat());
+        }
+        for (NDArray a : base.getManagedArrays()) {
+            if (!before.contains(a) && !keep.contains(a) && !a.isReleased() && a.getManager() == parent) {
+                a.close();
+            }
         }
     }
 
@@ -119,6 +155,7 @@ public final class ReverseLoop {
                 if (Thread.currentThread().isInterrupted()) {
                     throw new SamplingInterruptedException(i, total, step.t());
                 }
+                Set<NDArray> before = managedArrays(parent);
                 try (NDManager sub = parent.newSubManager()) {
                     x.attach(sub);
                     StepResult result = rule.step(i, step, x);
@@ -133,6 +170,7 @@ public final class ReverseLoop {
                     x = result.xPrev();
                     x.attach(parent);
                 }
+                releaseStepLeftovers(parent, before, x, trajectory);
             }
         } catch (RuntimeException | Error e) {
             x.close();

@@ -1,0 +1,81 @@
+package org.diffinv.solvers;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * Adam (Kingma and Ba 2015, Algorithm 1) on one tensor, for solvers that optimise a latent or an image by Adam
+ * (ReSample's hard data consistency, LDIR, P2L's prompt tuning); not the training optimiser of
+ * {@code org.diffinv.train}.
+ * <pre>
+ *   m_k = beta1 m_{k-1} + (1 - beta1) g_k,       v_k = beta2 v_{k-1} + (1 - beta2) g_k^2
+ *   x_k = x_{k-1} - lr (m_k / (1 - beta1^k)) / (sqrt(v_k / (1 - beta2^k)) + eps)
+ * </pre>
+ * The moment buffers belong to this object (close it when done). Not thread-safe.
+ */
+public final class TensorAdam implements AutoCloseable {
+
+    private final double lr;
+    private final double beta1;
+    private final double beta2;
+    private final double eps;
+    private NDArray m;
+    private NDArray v;
+    private int k;
+
+    /** Adam with learning rate {@code lr} and PyTorch's defaults {@code beta1 = 0.9, beta2 = 0.999, eps = 1e-8}. */
+    public TensorAdam(double lr) {
+        this(lr, 0.9, 0.999, 1e-8);
+    }
+
+    /** Adam with the given constants ({@code lr > 0}, betas in [0, 1), {@code eps > 0}). */
+    public TensorAdam(double lr, double beta1, double beta2, double eps) {
+        if (!(lr > 0) || !Double.isFinite(lr)) {
+            throw new IllegalArgumentException("learning rate must be finite and > 0, got " + lr);
+        }
+        if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
+            throw new IllegalArgumentException("Adam betas must be in [0, 1), got " + beta1 + ", " + beta2);
+        }
+        if (!(eps > 0)) {
+            throw new IllegalArgumentException("Adam eps must be > 0, got " + eps);
+        }
+        this.lr = lr;
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+    }
+
+    /** One step from {@code x} with gradient {@code g}; returns the new iterate ({@code x} is not modified). */
+    public NDArray step(NDArray x, NDArray g) {
+        if (!x.getShape().equals(g.getShape())) {
+            throw new IllegalArgumentException("gradient shape " + g.getShape() + " differs from x's " + x.getShape());
+        }
+        k++;
+        NDArray mNext = m == null ? g.mul(1 - beta1) : m.mul(beta1).add(g.mul(1 - beta1));
+        NDArray vNext = v == null ? g.square().mul(1 - beta2) : v.mul(beta2).add(g.square().mul(1 - beta2));
+        close();
+        m = mNext;
+        v = vNext;
+        m.attach(x.getManager());
+        v.attach(x.getManager());
+        double c1 = 1 - Math.pow(beta1, k);
+        double c2 = 1 - Math.pow(beta2, k);
+        NDArray denom = v.div(c2).sqrt().add(eps);
+        return x.sub(m.div(c1).div(denom).mul(lr));
+    }
+
+    /** The number of steps taken. */
+    public int steps() {
+        return k;
+    }
+
+    /** Releases the moment buffers (the step count is kept). */
+    @Override
+    public void close() {
+        if (m != null) {
+            m.close();
+            v.close();
+            m = null;
+            v = null;
+        }
+    }
+}

@@ -1,0 +1,260 @@
+package org.diffinv.solvers;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import org.diffinv.diffusion.NoiseSchedule;
+import org.diffinv.diffusion.NoiseSource;
+import org.diffinv.diffusion.TimeGrid;
+import org.diffinv.metrics.Cost;
+import org.diffinv.metrics.ProcessMemory;
+import org.diffinv.operators.Inpainting;
+import org.diffinv.operators.Masks;
+import org.diffinv.operators.MeasurementNoise;
+import org.diffinv.operators.MotionBlur;
+import org.diffinv.operators.MotionKernels;
+import org.diffinv.operators.SuperResolution;
+import org.diffinv.operators.SvdOperator;
+import org.diffinv.priors.GaussianPrior;
+import org.diffinv.priors.TestPriors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * DPS, DDRM and PiGDM against exact answers on an exact Gaussian prior (FLOAT64, 1 x 4 x 4 images): the posterior
+ * mean, the measurement consistency each method guarantees, determinism, the cost ledger, flat memory over a long
+ * run, and the refusal of bad input.
+ */
+class SolversExactTest {
+
+    private static final Shape IMAGE = new Shape(1, 4, 4);
+    private static final int M = 200;
+
+    private final NoiseSchedule schedule = NoiseSchedule.ddpmLinear();
+    private final GaussianPrior prior = TestPriors.randomGaussian(schedule, IMAGE, NoiseSource.seeded(3));
+    private NDManager manager;
+
+    @BeforeEach
+    void open() {
+        manager = NDManager.newBaseManager();
+    }
+
+    @AfterEach
+    void close() {
+        manager.close();
+    }
+
+    private SvdOperator inpainting() {
+        return new Inpainting(Masks.randomPixels(1, 4, 4, 0.5, NoiseSource.seeded(5)));
+    }
+
+    /** A measurement of one prior draw, tiled to a batch of {@code M}; returns {problem, exact posterior}. */
+    private Object[] problem(SvdOperator a, MeasurementNoise noise) {
+        NDArray x = prior.sample(manager, 1, DataType.FLOAT64, NoiseSource.seeded(21));
+        Problem<SvdOperator> single = Problem.measure(a, x, noise, NoiseSource.seeded(22));
+        GaussianPrior posterior = noise.sigma() > 0 ? prior.posterior(a, single.y(), noise.sigma()) : null;
+        Problem<SvdOperator> batch = Problem.of(a, single.y().repeat(0, M), noise, new Shape(M, 1, 4, 4));
+        return new Object[] {batch, posterior};
+    }
+
+    private static double rms(double[] a, double[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += (a[i] - b[i]) * (a[i] - b[i]);
+        }
+        return Math.sqrt(s / a.length);
+    }
+
+    private static double[] sampleMean(NDArray batch) {
+        return batch.mean(new int[] {0}).toDoubleArray();
+    }
+
+    private List<Solver<?>> solvers() {
+        return List.of(
+                new Dps(Dps.Params.paper(schedule, TaskKind.INPAINTING).withClipX0(false).withZeta(1.0)),
+                new Ddrm(Ddrm.Params.paper(schedule, TaskKind.INPAINTING)),
+                new Pigdm(Pigdm.Params.paper(schedule, TaskKind.INPAINTING)
+                        .withGrid(TimeGrid.ddimUniform(schedule, 20))));
+    }
+
+    /**
+     * The sample mean of M = 200 draws is far closer to the exact posterior mean than the prior mean is: each method
+     * uses the measurement. The bound, a third of the prior mean's error, leaves room for the known biases (DPS's
+     * likelihood approximation, PiGDM's isotropic r_t, DDRM's 20 steps) and for the Monte-Carlo error of 200 samples
+     * (posterior standard deviation / sqrt(200), under a tenth of the prior mean's error here).
+     */
+    @Test
+    void posteriorMeanErrorIsWellBelowThePriorMeans() {
+        Object[] pp = problem(inpainting(), MeasurementNoise.ofWorkingRange(0.1));
+        @SuppressWarnings("unchecked")
+        Problem<SvdOperator> p = (Problem<SvdOperator>) pp[0];
+        GaussianPrior posterior = (GaussianPrior) pp[1];
+        double priorError = rms(prior.mean(), posterior.mean());
+        assertTrue(priorError > 0.1, "the measurement must move the posterior mean, got " + priorError);
+        for (Solver<?> s : solvers()) {
+            try (Reconstruction r = s.solveAny(p, prior, Run.seeded(1))) {
+                double error = rms(sampleMean(r.xHat()), posterior.mean());
+                System.out.printf("%s: posterior-mean RMS error %.4f (prior mean %.4f)%n", s.name(), error, priorError);
+                assertTrue(error < priorError / 3, s + ": posterior-mean error " + error + " is not below a third of "
+                        + "the prior mean's " + priorError);
+            }
+        }
+    }
+
+    /**
+     * Noiseless DDRM with eta_b = 1 ends every observed spectral coefficient on ybar = S^+ U^T y (the paper's
+     * Eq. 8 at sigma_0 = 0), so A x_hat = y to rounding.
+     */
+    @Test
+    void noiselessDdrmReproducesTheMeasurement() {
+        for (SvdOperator a : List.of(inpainting(), SuperResolution.averagePool(2))) {
+            Object[] pp = problem(a, MeasurementNoise.NONE);
+            @SuppressWarnings("unchecked")
+            Problem<SvdOperator> p = (Problem<SvdOperator>) pp[0];
+            try (Reconstruction r = new Ddrm(Ddrm.Params.paper(schedule, TaskKind.INPAINTING)).solve(p, prior,
+                    Run.seeded(2))) {
+                double[] ax = a.apply(r.xHat()).toDoubleArray();
+                assertArrayEquals(p.y().toDoubleArray(), ax, 1e-9, a.name());
+            }
+        }
+    }
+
+    /**
+     * Noiseless PiGDM's last step is x0Hat + w sqrt(abar_t) J^T (H^+ y - P x0Hat) at t = 0, where
+     * sqrt(abar_0) J = Sigma (abar_0 Sigma + beta_0 I)^{-1} differs from the identity by about beta_0 / lambda_min
+     * = 1e-4 / 0.05 = 2e-3: the projection onto {A x = y} holds to that relative order, not exactly. The bound 1e-2
+     * of ||y|| leaves a factor 5 for the earlier steps' residue.
+     */
+    @Test
+    void noiselessPigdmReproducesTheMeasurementToTheOrderOfItsJacobianGap() {
+        Object[] pp = problem(inpainting(), MeasurementNoise.NONE);
+        @SuppressWarnings("unchecked")
+        Problem<SvdOperator> p = (Problem<SvdOperator>) pp[0];
+        try (Reconstruction r = new Pigdm(Pigdm.Params.paper(schedule, TaskKind.INPAINTING)
+                .withGrid(TimeGrid.ddimUniform(schedule, 20))).solve(p, prior, Run.seeded(2))) {
+            double residual = a(p).apply(r.xHat()).sub(p.y()).norm().getDouble();
+            double yNorm = p.y().norm().getDouble();
+            assertTrue(residual < 1e-2 * yNorm, "||A x - y|| = " + residual + " vs ||y|| = " + yNorm);
+        }
+    }
+
+    private static SvdOperator a(Problem<SvdOperator> p) {
+        return p.a();
+    }
+
+    @Test
+    void sameSeedGivesBitIdenticalOutput() {
+        Object[] pp = problem(inpainting(), MeasurementNoise.ofWorkingRange(0.1));
+        @SuppressWarnings("unchecked")
+        Problem<SvdOperator> p = (Problem<SvdOperator>) pp[0];
+        for (Solver<?> s : solvers()) {
+            try (Reconstruction a = s.solveAny(p, prior, Run.seeded(9));
+                 Reconstruction b = s.solveAny(p, prior, Run.seeded(9));
+                 Reconstruction c = s.solveAny(p, prior, Run.seeded(10))) {
+                assertArrayEquals(a.xHat().toDoubleArray(), b.xHat().toDoubleArray(), 0.0, s.name());
+                assertTrue(rms(a.xHat().toDoubleArray(), c.xHat().toDoubleArray()) > 0, s.name() + " ignores the seed");
+            }
+        }
+    }
+
+    @Test
+    void theLedgerCountsWhatEachMethodDoes() {
+        Object[] pp = problem(inpainting(), MeasurementNoise.ofWorkingRange(0.1));
+        @SuppressWarnings("unchecked")
+        Problem<SvdOperator> p = (Problem<SvdOperator>) pp[0];
+        TimeGrid grid = TimeGrid.ddimUniform(schedule, 10);
+        Cost dps = new Dps(new Dps.Params(grid, 0.5, 1, false)).solve(p, prior, Run.seeded(1)).cost();
+        assertEquals(10, dps.nfe());
+        assertEquals(10, dps.vjp());
+        assertEquals(10, dps.operatorCalls());
+        assertEquals(10, dps.operatorVjps());
+        assertEquals(0, dps.operatorSolves());
+        Cost ddrm = new Ddrm(new Ddrm.Params(grid, 0.85, 1)).solve(p, prior, Run.seeded(1)).cost();
+        assertEquals(10, ddrm.nfe());
+        assertEquals(0, ddrm.vjp());
+        assertEquals(0, ddrm.operatorSolves());
+        assertEquals(2 + 3 * 10, ddrm.basisChanges()); // U^T y and V(start); per step V^T x0, V^T eps, V
+        Cost pigdm = new Pigdm(new Pigdm.Params(grid, 1, 1)).solve(p, prior, Run.seeded(1)).cost();
+        assertEquals(10, pigdm.nfe());
+        assertEquals(10, pigdm.vjp());
+        assertEquals(1, pigdm.operatorSolves()); // the warm start's H^+ y
+    }
+
+    @Test
+    void trajectoryHoldsTheAskedSnapshots() {
+        Object[] pp = problem(inpainting(), MeasurementNoise.ofWorkingRange(0.1));
+        @SuppressWarnings("unchecked")
+        Problem<SvdOperator> p = (Problem<SvdOperator>) pp[0];
+        try (Reconstruction r = new Ddrm(Ddrm.Params.paper(schedule, TaskKind.INPAINTING)).solve(p, prior,
+                Run.seeded(1).recordSnapshots(5))) {
+            assertEquals(5, r.trajectory().size());
+            assertEquals(0, r.trajectory().get(0).index());
+            assertEquals(19, r.trajectory().get(4).index());
+            assertEquals(950, r.trajectory().get(0).t());
+            assertEquals(p.xShape(), r.trajectory().get(2).x0Hat().getShape());
+        }
+    }
+
+    /** A 200-step DPS run (network VJP every step) keeps the number of live arrays flat. */
+    @Test
+    void aLongRunKeepsLiveArraysFlat() {
+        Object[] pp = problem(inpainting(), MeasurementNoise.ofWorkingRange(0.1));
+        @SuppressWarnings("unchecked")
+        Problem<SvdOperator> p = (Problem<SvdOperator>) pp[0];
+        List<Integer> live = new ArrayList<>();
+        Run run = Run.seeded(1).listen((i, total, step, result) -> {
+            if (i == 10 || i == 100 || i == 190) {
+                live.add(ProcessMemory.liveArrays(manager));
+            }
+        });
+        int before = ProcessMemory.liveArrays(manager);
+        try (Reconstruction r = new Dps(new Dps.Params(TimeGrid.ddimUniform(schedule, 200), 0.5, 1, false))
+                .solve(p, prior, run)) {
+            assertEquals(3, live.size());
+            assertEquals(live.get(0), live.get(1), "live arrays grew between steps 10 and 100: " + live);
+            assertEquals(live.get(1), live.get(2), "live arrays grew between steps 100 and 190: " + live);
+        }
+        assertEquals(before, ProcessMemory.liveArrays(manager), "the solve left arrays behind");
+    }
+
+    @Test
+    void badInputIsRefusedWithItsValueAndExpectation() {
+        SvdOperator a = inpainting();
+        NDArray wrong = manager.zeros(new Shape(1, 1, 4, 5), DataType.FLOAT64);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Problem.of(a, wrong, MeasurementNoise.NONE, new Shape(1, 1, 4, 4)));
+        assertTrue(e.getMessage().contains("(1, 1, 4, 5)") && e.getMessage().contains("(1, 1, 4, 4)"), e.getMessage());
+
+        NDArray nan = manager.zeros(new Shape(1, 1, 4, 4), DataType.FLOAT64);
+        nan.set(new ai.djl.ndarray.index.NDIndex("0, 0, 1, 1"), Double.NaN);
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Problem.of(a, nan, MeasurementNoise.NONE, new Shape(1, 1, 4, 4)));
+        assertTrue(e.getMessage().contains("1 NaN") && e.getMessage().contains("finite"), e.getMessage());
+
+        Object[] pp = problem(a, MeasurementNoise.ofWorkingRange(0.1));
+        @SuppressWarnings("unchecked")
+        Problem<SvdOperator> p = (Problem<SvdOperator>) pp[0];
+        Ddrm onOtherSchedule = new Ddrm(Ddrm.Params.paper(NoiseSchedule.ldmScaledLinear(), TaskKind.INPAINTING));
+        e = assertThrows(IllegalArgumentException.class, () -> onOtherSchedule.solve(p, prior, Run.seeded(1)));
+        assertTrue(e.getMessage().contains("DDRM") && e.getMessage().contains("schedule"), e.getMessage());
+
+        MotionBlur blur = new MotionBlur(MotionKernels.generate(3, 0.5, NoiseSource.seeded(1)));
+        NDArray x = prior.sample(manager, 1, DataType.FLOAT64, NoiseSource.seeded(1));
+        Problem<MotionBlur> linear = Problem.measure(blur, x, MeasurementNoise.NONE, NoiseSource.seeded(1));
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new Pigdm(Pigdm.Params.paper(schedule, TaskKind.MOTION_DEBLUR)).solveAny(linear, prior,
+                        Run.seeded(1)));
+        assertTrue(e.getMessage().contains("pigdm") && e.getMessage().contains(blur.name())
+                && e.getMessage().contains("'SVD'") && e.getMessage().contains("'linear'"), e.getMessage());
+    }
+}
