@@ -38,7 +38,8 @@ public final class PerceptualKit {
             for (int k = 0; k < fx.size(); k++) {
                 NDArray a = unit(fx.get(k));
                 NDArray b = unit(fy.get(k));
-                NDArray d = a.sub(b).square().sum(new int[] {1}).mean(new int[] {1, 2});
+                NDArray sq = a.sub(b).square().sum(new int[] {1});
+                NDArray d = sq.reshape(sq.getShape().get(0), -1).mean(new int[] {1});
                 total = total == null ? d : total.add(d);
             }
             return total.toType(DataType.FLOAT64, false).toDoubleArray();

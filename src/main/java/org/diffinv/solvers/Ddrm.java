@@ -129,7 +129,7 @@ public final class Ddrm implements Solver<SvdOperator> {
         double sigT = sig(schedule, grid.startTime());
         NDArray z = ctx.normal();
         NDArray large = s.mul(sigT).gt(sy).logicalAnd(observed);
-        NDArray remaining = sySquaredOverS2.mul(-1).add(sigT * sigT).clip(0, Double.MAX_VALUE).sqrt();
+        NDArray remaining = sySquaredOverS2.mul(-1).add(sigT * sigT).maximum(0).sqrt();
         NDArray start = NDArrays.where(large, ybar.add(remaining.mul(z)).div(sigT), z);
         NDArray xT = h.v(start);
 
@@ -149,7 +149,7 @@ public final class Ddrm implements Solver<SvdOperator> {
                     ? xb0.add(s.mul(ybar.sub(xb0)).mul(keep / sy)).add(noise.mul(eta * sigS))
                     : xb0;
             // s_i sig_s >= sy: noisier than y
-            NDArray std = sySquaredOverS2.mul(-etaB * etaB).add(sigS * sigS).clip(0, Double.MAX_VALUE).sqrt();
+            NDArray std = sySquaredOverS2.mul(-etaB * etaB).add(sigS * sigS).maximum(0).sqrt();
             NDArray moreNoisy = ybar.mul(etaB).add(xb0.mul(1 - etaB)).add(std.mul(noise));
             NDArray isMoreNoisy = s.mul(sigS).gte(sy).logicalAnd(observed);
             NDArray xb = NDArrays.where(missing, missingRule, NDArrays.where(isMoreNoisy, moreNoisy, lessNoisy));
