@@ -44,8 +44,8 @@ import java.util.function.BiFunction;
  * cost column of the ledger, and, with {@link #compareWithPaper}, the paper's value and an "ordering reproduced?"
  * column. A live progress bar follows the solves; {@link #grids} gives one image grid per task.
  *
- * <p>Images are positions in the fixed test set ({@link FashionMnist#fixedTestIndices()}, 10 per class); all images
- * of a task are solved as one batch. Measurement noise is drawn from the seed, then the solver's run uses the same
+ * <p>Images are positions in the fixed test set ({@link FashionMnist#fixedTestIndices()}, 10 per class) in the
+ * class-interleaved order of {@link #interleaved}; all images of a task are solved as one batch. Measurement noise is drawn from the seed, then the solver's run uses the same
  * seed: the same seed gives the same table up to the time columns.
  */
 public final class ExperimentRunner {
@@ -76,13 +76,30 @@ public final class ExperimentRunner {
         return this;
     }
 
+    /**
+     * The image order of the runner: the split's class-balanced set of 10 images per class
+     * ({@link FashionMnist#fixedTestIndices()} on the test split, the same rule on another split), interleaved by
+     * class, so position {@code p} is image {@code p / 10} of class {@code p % 10}: positions 0-9 are one image of
+     * every class.
+     */
+    public static int[] interleaved(FashionMnist data) {
+        int per = FashionMnist.TEST_SET_PER_CLASS;
+        int[] grouped = FashionMnist.balancedSubset(data, per, FashionMnist.TEST_SET_SEED);
+        int classes = grouped.length / per;
+        int[] out = new int[grouped.length];
+        for (int p = 0; p < out.length; p++) {
+            out[p] = grouped[(p % classes) * per + p / classes];
+        }
+        return out;
+    }
+
     /** The positions {@code from..to} (inclusive) of the fixed test set, parsed from {@code "0-7"} or {@code "3"}. */
     public static int[] positions(String range) {
         String[] parts = range.split("-");
         try {
             int from = Integer.parseInt(parts[0].trim());
             int to = parts.length > 1 ? Integer.parseInt(parts[1].trim()) : from;
-            int max = FashionMnist.fixedTestIndices().length - 1;
+            int max = FashionMnist.CLASS_NAMES.size() * FashionMnist.TEST_SET_PER_CLASS - 1;
             if (parts.length > 2 || from < 0 || to < from || to > max) {
                 throw new IllegalArgumentException("image range '" + range + "' must be FROM-TO with 0 <= FROM <= TO <= "
                         + max + " (positions in the fixed test set)");
@@ -105,7 +122,7 @@ public final class ExperimentRunner {
      */
     public Table run(NDManager manager, List<Task> tasks, List<String> methods, int[] positions, long[] seeds) {
         Table table = newTable();
-        int[] all = FashionMnist.fixedTestIndices();
+        int[] all = interleaved(test);
         int[] idx = Arrays.stream(positions).map(p -> all[p]).toArray();
         try (Progress progress = Progress.start("solving", (long) tasks.size() * methods.size() * seeds.length)) {
             for (Task task : tasks) {

@@ -16,8 +16,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code kit solve --task T --method M[,M2] [--prior pixel-unet] [--images 0-7] [--seed S[,S2]]}: reconstructions of
- * fixed test images from the command line; prints the metrics-and-cost table and writes it as CSV with a PNG grid
+ * {@code kit solve --task T --method M[,M2] [--prior pixel-unet] [--images 0-7] [--seed S[,S2]] [--set NAME=V]
+ * [--split test|validation]}: reconstructions of fixed test images (or, with {@code --split validation}, of
+ * validation images chosen by the same class-balanced rule, for tuning) from the command line; prints the metrics-and-cost table and writes it as CSV with a PNG grid
  * (x, y, x_hat per method) under {@code results/solve/}.
  */
 final class SolveCommand {
@@ -31,12 +32,29 @@ final class SolveCommand {
         String priorName = "pixel-unet";
         String images = "0-7";
         List<Long> seeds = new ArrayList<>();
+        Map<String, Double> sets = new java.util.LinkedHashMap<>();
+        FashionMnist.Split split = FashionMnist.Split.TEST;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--task" -> task = KitCli.value(args, ++i, "--task");
                 case "--method" -> methods.addAll(List.of(KitCli.value(args, ++i, "--method").split(",")));
                 case "--prior" -> priorName = KitCli.value(args, ++i, "--prior");
                 case "--images" -> images = KitCli.value(args, ++i, "--images");
+                case "--set" -> {
+                    String[] kv = KitCli.value(args, ++i, "--set").split("=");
+                    if (kv.length != 2) {
+                        throw new IllegalArgumentException("--set takes NAME=VALUE, e.g. zeta=0.3");
+                    }
+                    sets.put(kv[0], Double.parseDouble(kv[1]));
+                }
+                case "--split" -> {
+                    String v = KitCli.value(args, ++i, "--split");
+                    split = switch (v) {
+                        case "test" -> FashionMnist.Split.TEST;
+                        case "validation" -> FashionMnist.Split.VALIDATION;
+                        default -> throw new IllegalArgumentException("--split must be test or validation, got " + v);
+                    };
+                }
                 case "--seed" -> {
                     for (String s : KitCli.value(args, ++i, "--seed").split(",")) {
                         seeds.add(Long.parseLong(s));
@@ -67,12 +85,21 @@ final class SolveCommand {
         try (NDManager manager = NDManager.newBaseManager()) {
             UNetEpsPrior prior = UNetEpsPrior.load(manager);
             FeatureClassifier net = Checkpoints.loadClassifier(manager);
-            ExperimentRunner runner = new ExperimentRunner(prior, net, FashionMnist.load(FashionMnist.Split.TEST));
+            ExperimentRunner runner = new ExperimentRunner(prior, net, FashionMnist.load(split));
+            runner.withSolvers((name, tk) -> {
+                org.diffinv.solvers.Solver<?> s = SolverRegistry.paper(name, prior.schedule(), tk.kind());
+                for (Map.Entry<String, Double> e : sets.entrySet()) {
+                    s = SolverRegistry.withParameter(s, e.getKey(), e.getValue());
+                }
+                return s;
+            });
             Table table = runner.run(manager, List.of(t), methods, positions,
                     seeds.stream().mapToLong(Long::longValue).toArray());
             System.out.println(table.printAll());
             Results results = Results.forRun("solve");
-            String stem = task + "-" + String.join("+", methods) + "-images" + images;
+            String stem = task + "-" + String.join("+", methods) + (sets.isEmpty() ? "" : "-" + sets.toString()
+                    .replaceAll("[{} ]", "").replace(',', '+')) + (split == FashionMnist.Split.TEST ? "" : "-validation")
+                    + "-images" + images;
             System.out.println("[kit] wrote " + results.saveCsv(stem + ".csv", table));
             for (Map.Entry<String, BufferedImage> g : runner.grids().entrySet()) {
                 Path p = results.savePng(stem + ".png", g.getValue());

@@ -38,6 +38,50 @@ public final class SolverRegistry {
                 paper));
     }
 
+    /**
+     * A copy of {@code solver} with one numeric hyperparameter changed, by name: the component {@code name} of its
+     * {@code Params} record (e.g. {@code zeta} of DPS, {@code eta} of DDRM, {@code w} of PiGDM) set to
+     * {@code value}. For sweeps from the command line ({@code kit solve --set zeta=0.3}); code uses the records'
+     * {@code withX} copies.
+     *
+     * @throws IllegalArgumentException naming the solver's numeric parameters when {@code name} is not one of them
+     */
+    public static Solver<?> withParameter(Solver<?> solver, String name, double value) {
+        try {
+            Object params = solver.getClass().getMethod("params").invoke(solver);
+            Class<?> type = params.getClass();
+            java.lang.reflect.RecordComponent[] parts = type.getRecordComponents();
+            Object[] values = new Object[parts.length];
+            Class<?>[] types = new Class<?>[parts.length];
+            List<String> numeric = new java.util.ArrayList<>();
+            boolean found = false;
+            for (int i = 0; i < parts.length; i++) {
+                types[i] = parts[i].getType();
+                values[i] = parts[i].getAccessor().invoke(params);
+                if (types[i] == double.class) {
+                    numeric.add(parts[i].getName());
+                    if (parts[i].getName().equals(name)) {
+                        values[i] = value;
+                        found = true;
+                    }
+                }
+            }
+            if (!found) {
+                throw new IllegalArgumentException(solver.name() + " has no numeric parameter '" + name
+                        + "'; its numeric parameters: " + numeric);
+            }
+            Object changed = type.getDeclaredConstructor(types).newInstance(values);
+            return (Solver<?>) solver.getClass().getConstructor(type).newInstance(changed);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            if (e.getCause() instanceof IllegalArgumentException iae) {
+                throw iae;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalArgumentException(solver.name() + " does not expose a Params record to change: " + e);
+        }
+    }
+
     /** Every registered solver, in registration order. */
     public static List<Entry> entries() {
         return List.copyOf(ENTRIES.values());
