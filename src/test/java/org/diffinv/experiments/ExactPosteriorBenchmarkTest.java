@@ -1,0 +1,75 @@
+package org.diffinv.experiments;
+
+import org.diffinv.diffusion.NoiseSchedule;
+import org.diffinv.diffusion.NoiseSource;
+import org.diffinv.metrics.SlicedWasserstein;
+import org.diffinv.notebook.RunMode;
+import org.junit.jupiter.api.Test;
+import tech.tablesaw.api.Table;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The exact-posterior benchmark on its inpainting scenario (8x8, sigma_y = 0.05, M = 128), each solver's figure held
+ * to a bound with its reason.
+ */
+class ExactPosteriorBenchmarkTest {
+
+    @Test
+    void eachSolversFigureMeetsItsBound() {
+        NoiseSchedule schedule = NoiseSchedule.ddpmLinear();
+        List<ExactPosteriorBenchmark.Scenario> scenarios = ExactPosteriorBenchmark.scenarios(RunMode.SMOKE);
+        List<ExactPosteriorBenchmark.Entry> solvers = ExactPosteriorBenchmark.solvers(schedule, RunMode.QUICK);
+        Table t = ExactPosteriorBenchmark.run(scenarios, solvers, 128, 0);
+        assertEquals(solvers.size(), t.rowCount());
+        for (int i = 0; i < t.rowCount(); i++) {
+            String method = t.stringColumn("method").get(i);
+            double sw = t.doubleColumn("sw").get(i);
+            double floor = t.doubleColumn("swFloor").get(i);
+            double meanError = t.doubleColumn("meanError").get(i);
+            double priorError = t.doubleColumn("priorMeanError").get(i);
+            // Every method uses y: its sample mean is far closer to the posterior mean than the prior mean is. A fifth
+            // leaves room for the 10-step runs' discretisation error (the largest, DDRM-10, is about a quarter).
+            double bound = method.endsWith("-10") ? 0.35 : 0.2;
+            assertTrue(meanError < bound * priorError, method + ": mean error " + meanError + " vs prior mean's "
+                    + priorError);
+            // No approximate sampler beats two exact sets by more than their Monte-Carlo spread (about 20% at M = 128).
+            assertTrue(sw > 0.8 * floor, method + ": distance " + sw + " below the exact floor " + floor);
+        }
+        // DPS is biased (it drops Cov(x0 | x_t) from the likelihood): its distance stays well above the floor.
+        int dps = t.stringColumn("method").indexOf("dps-1000");
+        assertTrue(t.doubleColumn("sw").get(dps) > 2 * t.doubleColumn("swFloor").get(dps));
+        // More steps, smaller discretisation error: DDRM and PiGDM at 20 steps are closer than at 10.
+        for (String family : List.of("ddrm", "pigdm")) {
+            double sw10 = t.doubleColumn("sw").get(t.stringColumn("method").indexOf(family + "-10"));
+            double sw20 = t.doubleColumn("sw").get(t.stringColumn("method").indexOf(family + "-20"));
+            assertTrue(sw20 < sw10, family + ": 20 steps " + sw20 + " not closer than 10 steps " + sw10);
+        }
+    }
+
+    /** Two sets differing by a shift c are SW_2 = |c| / sqrt(d) apart in expectation over directions. */
+    @Test
+    void slicedWassersteinOfAShift() {
+        NoiseSource n = NoiseSource.seeded(1);
+        int d = 8;
+        double[][] a = new double[300][d];
+        double[][] b = new double[300][d];
+        double[] c = {1, -2, 0.5, 0, 3, 0, -1, 2};
+        double norm = 0;
+        for (double v : c) {
+            norm += v * v;
+        }
+        for (int i = 0; i < a.length; i++) {
+            for (int k = 0; k < d; k++) {
+                a[i][k] = n.nextGaussian();
+                b[i][k] = a[i][k] + c[k];
+            }
+        }
+        assertEquals(0, SlicedWasserstein.distance(a, a, 10, NoiseSource.seeded(2)), 0);
+        double sw = SlicedWasserstein.distance(a, b, 20000, NoiseSource.seeded(3));
+        assertEquals(Math.sqrt(norm / d), sw, 0.02 * Math.sqrt(norm / d));
+    }
+}
