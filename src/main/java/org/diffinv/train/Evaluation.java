@@ -40,7 +40,8 @@ import java.util.Locale;
  *       and for the latent prior the prompt-match share (samples from "a photo of a X" classified as X) and the
  *       latent floors. Each prior is sampled on one grid, the one notebooks/01-priors uses
  *       ({@link #samplingGrid}), named on the card. Images are clipped to [-1, 1] before the classifier; latents are
- *       never clipped (they have unit standard deviation: a clip to [-1, 1] would cut about 30% of the entries).</li>
+ *       never clipped (they have unit standard deviation: a clip to [-1, 1] cut 27% of the entries of the shipped
+ *       latent prior's samples).</li>
  *   <li>latent floors (latent prior and autoencoder): FD-kit of the autoencoder's reconstructions {@code D(E(x))} of
  *       the whole test split against the test split ({@code fdKitAutoencoderTest}), and of the reconstructions of the
  *       same {@code n} validation images as the real floor ({@code fdKitLatentFloor}, directly comparable with
