@@ -86,9 +86,9 @@ public final class ModelCard {
                         + "D(E(x)) of the whole test split against the test split (the decoder's own distortion); "
                         + "fdKitLatentFloor is the FD-kit of the reconstructions of the same ")
                         .append(q.has("floorImages") ? q.get("floorImages").getAsInt() : 0)
-                        .append(" validation images as the real floor against the test split: the best a latent "
-                                + "prior can score through this decoder at this sample count, to be read beside "
-                                + "fdKitFloor (real images).\n");
+                        .append(" validation images as the real floor against the test split: what a latent prior "
+                                + "that matched the encoded data exactly would score through this decoder at this "
+                                + "sample count, to be read beside fdKitFloor (real images).\n");
             }
         } else {
             b.append("Not measured yet (run `TrainMain ").append(name).append(" --evaluate`).\n");
