@@ -53,7 +53,8 @@ public final class KlAutoencoderModel implements Autoencoder {
         ModelFiles.load(net, manager, dir, name, side.get("sha256").getAsString());
         if (!side.has("scaleFactor")) {
             throw new ModelFiles.CheckpointException("autoencoder sidecar " + ModelFiles.sidecarFile(dir, name)
-                    + " has no scaleFactor (run TrainMain " + name + " --evaluate)", null);
+                    + " has no scaleFactor (training measures it at export: re-export with TrainMain " + name
+                    + " --resume --steps N)", null);
         }
         return new KlAutoencoderModel(net, side.get("scaleFactor").getAsDouble(), manager, 32);
     }

@@ -34,7 +34,6 @@ public final class LatentEpsPrior implements ConditionalEpsPrior {
     private final LatentDiffusionModel model;
     private final NoiseSchedule schedule;
     private final ParameterStore ps;
-    private final NDManager manager;
     private final String autoencoderName;
 
     private LatentEpsPrior(LatentDiffusionModel model, NoiseSchedule schedule, NDManager manager,
@@ -42,7 +41,6 @@ public final class LatentEpsPrior implements ConditionalEpsPrior {
         this.model = model;
         this.schedule = schedule;
         this.ps = new ParameterStore(manager, false);
-        this.manager = manager;
         this.autoencoderName = autoencoderName;
     }
 
@@ -97,27 +95,53 @@ public final class LatentEpsPrior implements ConditionalEpsPrior {
         return new long[] {model.promptEncoder().length(), model.promptEncoder().dim()};
     }
 
-    /** The conditioning tensors {@code tau(prompt) (N, L, D)} of {@code prompts}, on {@code target}. */
+    /**
+     * The conditioning tensors {@code tau(prompt) (N, L, D)} of {@code prompts}: only the result is left on
+     * {@code target} (the encoder's temporaries live in a scope closed before returning).
+     */
     public NDArray promptEmbedding(NDManager target, String... prompts) {
         if (prompts.length == 0) {
             throw new IllegalArgumentException("give at least one prompt (\"\" is the null prompt)");
         }
-        NDArray tokens = model.promptEncoder().tokenize(target, Arrays.asList(prompts));
-        return model.encodePrompt(ps, tokens, false);
+        for (String p : prompts) {
+            if (p == null) {
+                throw new IllegalArgumentException("a prompt must not be null (\"\" is the null prompt)");
+            }
+        }
+        try (NDManager scope = target.newSubManager()) {
+            NDArray tokens = model.promptEncoder().tokenize(scope, Arrays.asList(prompts));
+            NDArray c = model.encodePrompt(ps, tokens, false);
+            c.attach(target);
+            return c;
+        }
     }
 
-    /** An unconditional view with the prompt fixed (its embedding computed once, on the prior's manager). */
+    /**
+     * An unconditional view with the prompt fixed. The view holds no arrays: each {@code eps} call encodes the
+     * prompt in the caller's scope ({@code z_t}'s manager; a small fraction of a UNet evaluation), so views can be
+     * made in a loop over prompts without growing the prior's long-lived manager.
+     */
     public EpsPrior withPrompt(String prompt) {
-        return withCondition(promptEmbedding(manager, prompt));
+        return withPrompt(prompt, 1.0);
     }
 
     /**
      * The prompt-fixed view under classifier-free guidance with scale {@code s} (see
      * {@link ConditionalEpsPrior#withGuidance}; {@code s = 1} equals {@link #withPrompt(String)}). The prior is
-     * trained with prompt dropout, so the null prompt "" gives the unconditional model that guidance needs.
+     * trained with prompt dropout, so the null prompt "" gives the unconditional model that guidance needs. Like
+     * {@link #withPrompt(String)} the view holds no arrays; the embeddings it needs are made in each call's scope.
      */
     public EpsPrior withPrompt(String prompt, double s) {
-        return withGuidance(promptEmbedding(manager, prompt), promptEmbedding(manager, ""), s);
+        ConditionalEpsPrior.requireGuidanceScale(s);
+        if (prompt == null) {
+            throw new IllegalArgumentException("a prompt must not be null (\"\" is the null prompt)");
+        }
+        return EpsPrior.of(schedule, (zt, t) -> {
+            NDManager scope = zt.getManager();
+            NDArray c = s == 0 ? null : promptEmbedding(scope, prompt);
+            NDArray cNull = s == 1 ? null : promptEmbedding(scope, "");
+            return withGuidance(c, cNull, s).eps(zt, t);
+        });
     }
 
     @Override
@@ -144,8 +168,17 @@ public final class LatentEpsPrior implements ConditionalEpsPrior {
         }
         NDArray z32 = zt;
         NDArray c32 = condition;
+        NDManager scope = zt.getManager();
+        // every array of this call must land on z_t's manager (the caller's scope): an op's result goes to its
+        // first operand's manager, so a condition held elsewhere (the prior's manager, P2L's optimised C) would
+        // collect the broadcast copy and the network's attention temporaries at every call
         if (c.get(0) == 1 && s.get(0) > 1) {
-            c32 = c32.repeat(0, s.get(0));
+            c32 = condition.repeat(0, s.get(0));
+        } else if (condition.getManager() != scope) {
+            c32 = condition.mul(1f); // a differentiable copy
+        }
+        if (c32 != condition) {
+            c32.attach(scope);
         }
         NDArray tt = zt.getManager().full(new Shape(s.get(0)), (float) t, DataType.FLOAT32);
         return model.eps(ps, z32, tt, c32, false);

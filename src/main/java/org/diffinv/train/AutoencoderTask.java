@@ -66,6 +66,54 @@ public final class AutoencoderTask implements TrainTask {
         return diff.abs().mean().add(diff.square().mean()).add(kl.mul((float) beta)); // a double scalar would promote the 0-d loss to FLOAT64
     }
 
+    /** Training images the latent scale factor is measured on: the first {@value} of the training split. */
+    public static final int SCALE_IMAGES = 5000;
+
+    /**
+     * The latent scale factor {@code 1 / std(mu)} of {@code net} (Rombach et al. 2022, Appendix G: latents are
+     * rescaled to unit standard deviation before the diffusion model sees them), with {@code mu} the deterministic
+     * encodings of the first {@value #SCALE_IMAGES} images of {@code train} and the standard deviation taken over
+     * every latent entry. Returns {@code scaleFactor} and {@code scaleFactorMeasurement} (images, raw mean and
+     * standard deviation) for the sidecar's top level; {@link org.diffinv.priors.KlAutoencoderModel#load} reads
+     * {@code scaleFactor} from there.
+     */
+    public static JsonObject measureScale(KlAutoencoder net, FashionMnist train, NDManager manager) {
+        ParameterStore ps = new ParameterStore(manager, false);
+        double sum = 0;
+        double sumSq = 0;
+        long count = 0;
+        int n = Math.min(SCALE_IMAGES, train.size());
+        for (int from = 0; from < n; from += 250) {
+            try (NDManager s = manager.newSubManager()) {
+                NDArray mu = net.encode(ps, train.images(s, from, Math.min(250, n - from)), false).get(0);
+                for (float v : mu.toFloatArray()) {
+                    sum += v;
+                    sumSq += (double) v * v;
+                    count++;
+                }
+            }
+        }
+        double mean = sum / count;
+        double std = Math.sqrt(sumSq / count - mean * mean);
+        JsonObject how = new JsonObject();
+        how.addProperty("images", n);
+        how.addProperty("split", "train, first " + n + " images, deterministic encoding mu");
+        how.addProperty("rawLatentMean", mean);
+        how.addProperty("rawLatentStd", std);
+        how.addProperty("rule", "scaleFactor = 1 / std over all latent entries; measured at export, never changed by evaluation");
+        JsonObject o = new JsonObject();
+        o.addProperty("scaleFactor", 1 / std);
+        o.add("scaleFactorMeasurement", how);
+        return o;
+    }
+
+    @Override
+    public JsonObject exportFacts(Block exported, NDManager manager) {
+        try (NDManager s = manager.newSubManager()) {
+            return measureScale((KlAutoencoder) exported, data, s);
+        }
+    }
+
     @Override
     public JsonObject describe() {
         JsonObject o = new JsonObject();

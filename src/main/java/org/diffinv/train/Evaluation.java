@@ -1,18 +1,17 @@
 package org.diffinv.train;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.ParameterStore;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import org.diffinv.data.Captions;
 import org.diffinv.data.FashionMnist;
+import org.diffinv.diffusion.NoiseSchedule;
 import org.diffinv.diffusion.NoiseSource;
+import org.diffinv.diffusion.TimeGrid;
 import org.diffinv.nn.Checkpoints;
 import org.diffinv.nn.FeatureClassifier;
-import org.diffinv.nn.KlAutoencoder;
 import org.diffinv.nn.ModelFiles;
 import org.diffinv.priors.EpsPrior;
 import org.diffinv.priors.KlAutoencoderModel;
@@ -31,12 +30,22 @@ import java.util.Locale;
  *
  * <ul>
  *   <li>classifier: top-1 accuracy on the whole test and validation splits;</li>
- *   <li>autoencoder: the latent scale factor {@code 1 / std(mu)} on 5,000 training images, and the
- *       reconstruction PSNR ({@link org.diffinv.metrics.Psnr}: images clipped and mapped to [0, 1]) per image of the first {@code n} test
- *       images (deterministic encoding), mean over images;</li>
+ *   <li>autoencoder: the reconstruction PSNR ({@link org.diffinv.metrics.Psnr}: images clipped and mapped to
+ *       [0, 1]) per image of the whole test split (deterministic encoding), mean over images; the statistics of the
+ *       scaled test latents (the latent prior expects unit standard deviation); and the latent floors below. The
+ *       scale factor is <em>read</em> from the sidecar, where training put it ({@link AutoencoderTask#measureScale}):
+ *       evaluation never changes what {@link KlAutoencoderModel#load} returns;</li>
  *   <li>diffusion priors: FD-kit of {@code n} DDIM samples against the whole test split beside the floor
  *       FD-kit(first {@code n} validation images, test split), the classifier's class histogram of the samples,
- *       and for the latent prior the prompt-match share (samples from "a photo of a X" classified as X).</li>
+ *       and for the latent prior the prompt-match share (samples from "a photo of a X" classified as X) and the
+ *       latent floors. Each prior is sampled on one grid, the one notebooks/01-priors uses
+ *       ({@link #samplingGrid}), named on the card. Images are clipped to [-1, 1] before the classifier; latents are
+ *       never clipped (they have unit standard deviation: a clip to [-1, 1] cut 27% of the entries of the shipped
+ *       latent prior's samples).</li>
+ *   <li>latent floors (latent prior and autoencoder): FD-kit of the autoencoder's reconstructions {@code D(E(x))} of
+ *       the whole test split against the test split ({@code fdKitAutoencoderTest}), and of the reconstructions of the
+ *       same {@code n} validation images as the real floor ({@code fdKitLatentFloor}, directly comparable with
+ *       {@code fdKit} and {@code fdKitFloor}): the best a latent prior can do through this decoder.</li>
  * </ul>
  */
 public final class Evaluation {
@@ -62,6 +71,8 @@ public final class Evaluation {
     /** Evaluates checkpoint {@code name} in {@code dir} and writes its card. */
     public static void evaluate(Path dir, String name, Options opt) {
         JsonObject side = ModelFiles.readSidecar(dir, name);
+        JsonObject before = side.deepCopy();
+        before.remove("quality");
         String kind = side.get("kind").getAsString();
         JsonObject q = new JsonObject();
         long t0 = System.nanoTime();
@@ -75,18 +86,21 @@ public final class Evaluation {
                     q.addProperty("validationAccuracy", Quality.accuracy(net, m, val, range(val.size())));
                     q.addProperty("testImages", test.size());
                 }
-                case "kl-autoencoder" -> evaluateAutoencoder(m, dir, name, side, test, opt, q);
+                case "kl-autoencoder" -> evaluateAutoencoder(m, dir, name, test, opt, q);
                 case "pixel-eps-unet" -> {
                     UNetEpsPrior prior = UNetEpsPrior.load(m, dir, name);
-                    sampleQuality(m, prior, null, test, opt, q);
+                    sampleQuality(m, prior, null, samplingGrid(kind, prior.schedule(), opt.ddimSteps()), test,
+                            opt, q);
                 }
                 case "latent-eps-unet" -> {
                     LatentEpsPrior prior = LatentEpsPrior.load(m, dir, name);
                     KlAutoencoderModel ae = KlAutoencoderModel.load(m, dir, prior.autoencoderName());
-                    sampleQuality(m, prior.withPrompt(""), ae, test, opt, q);
-                    promptMatch(m, prior, ae, opt, 1.0, "promptMatch", q);
+                    TimeGrid grid = samplingGrid(kind, prior.schedule(), opt.ddimSteps());
+                    sampleQuality(m, prior.withPrompt(""), ae, grid, test, opt, q);
+                    latentFloors(m, ae, test, opt.samples(), q);
+                    promptMatch(m, prior, ae, grid, opt, 1.0, "promptMatch", q);
                     if (opt.guidance() != 1.0) {
-                        promptMatch(m, prior, ae, opt, opt.guidance(), "promptMatchGuided", q);
+                        promptMatch(m, prior, ae, grid, opt, opt.guidance(), "promptMatchGuided", q);
                         q.addProperty("guidanceScale", opt.guidance());
                     }
                 }
@@ -95,6 +109,12 @@ public final class Evaluation {
         }
         q.addProperty("evaluationSeconds", (System.nanoTime() - t0) / 1e9);
         side = ModelFiles.readSidecar(dir, name);
+        JsonObject after = side.deepCopy();
+        after.remove("quality");
+        if (!after.equals(before)) {
+            throw new IllegalStateException("the sidecar of " + name + " changed during its evaluation; evaluation "
+                    + "writes only \"quality\" and the card");
+        }
         side.add("quality", q);
         try {
             Files.writeString(ModelFiles.sidecarFile(dir, name), ModelFiles.GSON.toJson(side) + "\n");
@@ -113,74 +133,101 @@ public final class Evaluation {
         return r;
     }
 
-    private static void evaluateAutoencoder(NDManager m, Path dir, String name, JsonObject side, FashionMnist test,
-                                            Options opt, JsonObject q) {
-        // the scale factor is measured on the raw network (scale 1), then stored so load() can apply it
-        KlAutoencoder raw = new KlAutoencoder(side.get("channels").getAsInt(), side.get("width").getAsInt(),
-                side.get("latentChannels").getAsInt());
-        raw.setInitializer(new org.diffinv.nn.SeededInitializer(NoiseSource.seeded(0), 1.0),
-                ai.djl.nn.Parameter.Type.WEIGHT);
-        raw.initialize(m, ai.djl.ndarray.types.DataType.FLOAT32, new Shape(1, 1, 32, 32));
-        ModelFiles.load(raw, m, dir, name, side.get("sha256").getAsString());
-        FashionMnist train = FashionMnist.load(FashionMnist.Split.TRAIN);
-        ParameterStore ps = new ParameterStore(m, false);
+    /**
+     * The sampling grid of a diffusion prior of sidecar kind {@code kind}, the one notebooks/01-priors uses for
+     * it: the DDIM reference's uniform grid for the pixel prior ({@link TimeGrid#ddimUniform}) and latent
+     * diffusion's grid for the latent prior ({@link TimeGrid#ldm}).
+     */
+    public static TimeGrid samplingGrid(String kind, NoiseSchedule schedule, int steps) {
+        return switch (kind) {
+            case "pixel-eps-unet" -> TimeGrid.ddimUniform(schedule, steps);
+            case "latent-eps-unet" -> TimeGrid.ldm(schedule, steps);
+            default -> throw new IllegalArgumentException("no sampling grid for kind " + kind);
+        };
+    }
+
+    private static void evaluateAutoencoder(NDManager m, Path dir, String name, FashionMnist test, Options opt,
+                                            JsonObject q) {
+        // the scale factor comes from the sidecar (measured once, at export by training); nothing here writes it
+        KlAutoencoderModel ae = KlAutoencoderModel.load(m, dir, name);
+        int n = test.size();
+        double psnrSum = 0;
         double sum = 0;
         double sumSq = 0;
         long count = 0;
-        for (int from = 0; from < 5000; from += 250) {
-            try (NDManager s = m.newSubManager()) {
-                NDArray mu = raw.encode(ps, train.images(s, from, 250), false).get(0);
-                for (float v : mu.toFloatArray()) {
-                    sum += v;
-                    sumSq += (double) v * v;
-                    count++;
-                }
-            }
-        }
-        double mean = sum / count;
-        double std = Math.sqrt(sumSq / count - mean * mean);
-        double scale = 1 / std;
-        KlAutoencoderModel ae = KlAutoencoderModel.of(raw, scale, m, 32);
-        int n = Math.min(opt.samples(), test.size());
-        double psnrSum = 0;
         for (int from = 0; from < n; from += 250) {
             int c = Math.min(250, n - from);
             try (NDManager s = m.newSubManager()) {
                 NDArray x = test.images(s, from, c);
-                NDArray xHat = ae.decode(ae.encode(x));
+                NDArray z = ae.encode(x);
+                for (float v : z.toFloatArray()) {
+                    sum += v;
+                    sumSq += (double) v * v;
+                    count++;
+                }
+                NDArray xHat = ae.decode(z);
                 for (double p : org.diffinv.metrics.Psnr.perImage(xHat, x)) {
                     psnrSum += p;
                 }
             }
         }
+        double mean = sum / count;
         q.addProperty("testPsnrDb", psnrSum / n);
         q.addProperty("testImages", n);
-        q.addProperty("latentMean", mean);
-        q.addProperty("latentStd", std);
-        // written at top level too: the loader reads it from there
-        JsonObject fresh = ModelFiles.readSidecar(dir, name);
-        fresh.addProperty("scaleFactor", scale);
-        try {
-            Files.writeString(ModelFiles.sidecarFile(dir, name), ModelFiles.GSON.toJson(fresh) + "\n");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        q.addProperty("scaleFactor", ae.scaleFactor());
+        q.addProperty("testLatentMean", mean);
+        q.addProperty("testLatentStd", Math.sqrt(sumSq / count - mean * mean));
+        latentFloors(m, ae, test, opt.samples(), q);
     }
 
-    private static void sampleQuality(NDManager m, EpsPrior prior, KlAutoencoderModel ae, FashionMnist test,
-                                      Options opt, JsonObject q) {
+    /**
+     * The latent floors: FD-kit of {@code D(E(x))} over the whole test split against the test split, and of the
+     * reconstructions of the first {@code n} validation images (the real floor's images) against the test split,
+     * beside the real floor itself.
+     */
+    private static void latentFloors(NDManager m, KlAutoencoderModel ae, FashionMnist test, int n, JsonObject q) {
+        FeatureClassifier clf = Checkpoints.loadClassifier(m);
+        FashionMnist val = FashionMnist.load(FashionMnist.Split.VALIDATION);
+        int nv = Math.min(n, val.size());
+        double[][] ft = Quality.features(clf, m, test, range(test.size()));
+        double[][] fv = Quality.features(clf, m, val, range(nv));
+        double[][] frTest = reconstructionFeatures(m, clf, ae, test, test.size());
+        double[][] frVal = reconstructionFeatures(m, clf, ae, val, nv);
+        q.addProperty("fdKitAutoencoderTest", org.diffinv.metrics.FrechetDistance.of(frTest, ft));
+        q.addProperty("fdKitLatentFloor", org.diffinv.metrics.FrechetDistance.of(frVal, ft));
+        if (!q.has("fdKitFloor")) {
+            q.addProperty("fdKitFloor", org.diffinv.metrics.FrechetDistance.of(fv, ft));
+        }
+        q.addProperty("floorImages", nv);
+    }
+
+    /** The classifier features of {@code D(E(x))} (clipped to [-1, 1]) for the first {@code n} images of {@code data}. */
+    private static double[][] reconstructionFeatures(NDManager m, FeatureClassifier clf, KlAutoencoderModel ae,
+                                                     FashionMnist data, int n) {
+        double[][] out = new double[n][];
+        for (int from = 0; from < n; from += 250) {
+            int c = Math.min(250, n - from);
+            try (NDManager s = m.newSubManager()) {
+                NDArray xHat = ae.decode(ae.encode(data.images(s, from, c))).clip(-1, 1);
+                double[][] f = Quality.features(clf, xHat);
+                System.arraycopy(f, 0, out, from, c);
+            }
+        }
+        return out;
+    }
+
+    private static void sampleQuality(NDManager m, EpsPrior prior, KlAutoencoderModel ae, TimeGrid grid,
+                                      FashionMnist test, Options opt, JsonObject q) {
         FeatureClassifier clf = Checkpoints.loadClassifier(m);
         int n = opt.samples();
         NoiseSource noise = NoiseSource.seeded(opt.seed());
-        Shape item = ae == null ? new Shape(1, 32, 32) : ae.latentShape();
         NDArray samples = null;
         for (int from = 0; from < n; from += 100) {
             int c = Math.min(100, n - from);
             try (NDManager s = m.newSubManager()) {
-                NDArray x = Quality.sampleDdim(prior, s, c, item, opt.ddimSteps(), noise);
-                if (ae != null) {
-                    x = ae.decode(x).clip(-1, 1);
-                }
+                NDArray x = ae == null
+                        ? Quality.sampleImages(prior, s, c, new Shape(1, 32, 32), grid, noise)
+                        : Quality.sampleDecoded(prior, ae, s, c, grid, noise);
                 x.attach(m);
                 samples = samples == null ? x : samples.concat(x, 0);
             }
@@ -191,6 +238,7 @@ public final class Evaluation {
         double[][] fv = Quality.features(clf, m, val, range(Math.min(n, val.size())));
         q.addProperty("samples", n);
         q.addProperty("ddimSteps", opt.ddimSteps());
+        q.addProperty("samplingGrid", grid.toString());
         q.addProperty("sampleSeed", opt.seed());
         q.addProperty("fdKit", org.diffinv.metrics.FrechetDistance.of(fs, ft));
         q.addProperty("fdKitFloor", org.diffinv.metrics.FrechetDistance.of(fv, ft));
@@ -207,8 +255,8 @@ public final class Evaluation {
     }
 
     /** Prompt-match share of {@code "a photo of a X"} samples under guidance scale {@code guidance}, stored as KEY*. */
-    private static void promptMatch(NDManager m, LatentEpsPrior prior, KlAutoencoderModel ae, Options opt,
-                                    double guidance, String key, JsonObject q) {
+    private static void promptMatch(NDManager m, LatentEpsPrior prior, KlAutoencoderModel ae, TimeGrid grid,
+                                    Options opt, double guidance, String key, JsonObject q) {
         FeatureClassifier clf = Checkpoints.loadClassifier(m);
         int per = Math.max(1, opt.samples() / 10 / 4);
         int match = 0;
@@ -217,9 +265,9 @@ public final class Evaluation {
         for (int c = 0; c < 10; c++) {
             try (NDManager s = m.newSubManager()) {
                 EpsPrior p = prior.withPrompt(Captions.classPrompt(c), guidance);
-                NDArray x = ae.decode(Quality.sampleDdim(p, s, per, ae.latentShape(), opt.ddimSteps(), noise));
+                NDArray x = Quality.sampleDecoded(p, ae, s, per, grid, noise);
                 int k = 0;
-                for (int pr : Quality.predict(clf, x.clip(-1, 1))) {
+                for (int pr : Quality.predict(clf, x)) {
                     if (pr == c) {
                         k++;
                     }

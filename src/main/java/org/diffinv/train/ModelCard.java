@@ -67,10 +67,28 @@ public final class ModelCard {
             for (Map.Entry<String, JsonElement> e : q.entrySet()) {
                 b.append("- ").append(e.getKey()).append(": ").append(render(e.getKey(), e.getValue())).append("\n");
             }
-            if (q.has("fdKit")) {
+            if (q.has("fdKit") || q.has("fdKitLatentFloor")) {
                 b.append("\nFD-kit is the Frechet distance on the kit's feature classifier's penultimate features "
-                        + "(128-d), not FID: comparable within the kit only. The floor is the same distance "
-                        + "between real images (validation vs test) of the same count.\n");
+                        + "(128-d), not FID: comparable within the kit only. The floor (fdKitFloor) is the same "
+                        + "distance between real images (validation vs test) of the same count.\n");
+            }
+            if (q.has("samplingGrid")) {
+                b.append("\nSamples: deterministic DDIM (eta = 0) with ").append(q.get("ddimSteps").getAsInt())
+                        .append(" steps on the grid `").append(q.get("samplingGrid").getAsString())
+                        .append("`, the grid notebooks/01-priors uses for this prior. ")
+                        .append(kind.equals("latent-eps-unet")
+                                ? "Latents are never clipped (they have unit standard deviation); the decoded images "
+                                        + "are clipped to [-1, 1] before the classifier.\n"
+                                : "The samples are clipped to [-1, 1] before the classifier.\n");
+            }
+            if (q.has("fdKitLatentFloor")) {
+                b.append("\nLatent floors: fdKitAutoencoderTest is the FD-kit of the autoencoder's reconstructions "
+                        + "D(E(x)) of the whole test split against the test split (the decoder's own distortion); "
+                        + "fdKitLatentFloor is the FD-kit of the reconstructions of the same ")
+                        .append(q.has("floorImages") ? q.get("floorImages").getAsInt() : 0)
+                        .append(" validation images as the real floor against the test split: what a latent prior "
+                                + "that matched the encoded data exactly would score through this decoder at this "
+                                + "sample count, to be read beside fdKitFloor (real images).\n");
             }
         } else {
             b.append("Not measured yet (run `TrainMain ").append(name).append(" --evaluate`).\n");

@@ -112,18 +112,42 @@ public final class Quality {
     }
 
     /**
-     * Deterministic DDIM samples (Song et al. 2021, Eq. 12, eta = 0) from {@code prior} on the uniform grid of
-     * {@code steps} steps, by the kit's shared {@link Sampler}, clipped to [-1, 1] at the end (images leave the
-     * model's range only by a sampler's overshoot). Returns {@code (n, shape...)} FLOAT32 on {@code manager}.
+     * Deterministic DDIM samples (Song et al. 2021, Eq. 12, eta = 0) from {@code prior} on {@code grid}, by the
+     * kit's shared {@link Sampler}. Returns the sampler's output {@code (n, shape...)} FLOAT32 on {@code manager}
+     * <b>unclipped</b>: the same sampler draws images and latents, and latents (unit standard deviation) must never
+     * be clipped; clip images with {@link #sampleImages}.
      */
-    public static NDArray sampleDdim(EpsPrior prior, NDManager manager, int n, Shape itemShape, int steps,
+    public static NDArray sampleDdim(EpsPrior prior, NDManager manager, int n, Shape itemShape, TimeGrid grid,
                                      NoiseSource noise) {
         long[] dims = new long[itemShape.dimension() + 1];
         dims[0] = n;
         System.arraycopy(itemShape.getShape(), 0, dims, 1, itemShape.dimension());
-        Sampler ddim = Sampler.ddim(TimeGrid.ddimUniform(prior.schedule(), steps), 0.0);
-        NDArray x = ddim.sample(prior, manager, new Shape(dims), DataType.FLOAT32, noise);
+        Sampler ddim = Sampler.ddim(grid, 0.0);
+        return ddim.sample(prior, manager, new Shape(dims), DataType.FLOAT32, noise);
+    }
+
+    /**
+     * Images {@code (n, 1, 32, 32)} from a pixel prior: {@link #sampleDdim} clipped to [-1, 1] (images leave the
+     * data range only by a sampler's overshoot).
+     */
+    public static NDArray sampleImages(EpsPrior prior, NDManager manager, int n, Shape itemShape, TimeGrid grid,
+                                       NoiseSource noise) {
+        NDArray x = sampleDdim(prior, manager, n, itemShape, grid, noise);
         NDArray clipped = x.clip(-1, 1);
+        x.close();
+        return clipped;
+    }
+
+    /**
+     * Images from a latent prior: latents {@code (n, latentShape)} by {@link #sampleDdim} (never clipped),
+     * decoded by {@code ae}, and only the decoded images clipped to [-1, 1].
+     */
+    public static NDArray sampleDecoded(EpsPrior prior, org.diffinv.priors.Autoencoder ae, NDManager manager, int n,
+                                        TimeGrid grid, NoiseSource noise) {
+        NDArray z = sampleDdim(prior, manager, n, ae.latentShape(), grid, noise);
+        NDArray x = ae.decode(z);
+        NDArray clipped = x.clip(-1, 1);
+        z.close();
         x.close();
         return clipped;
     }

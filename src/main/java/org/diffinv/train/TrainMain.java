@@ -99,6 +99,7 @@ public final class TrainMain {
         try (NDManager manager = NDManager.newBaseManager()) {
             Trainer.Result r = new Trainer(config, task, workDir, System.out).run(manager, resume);
             JsonObject meta = task.describe();
+            task.exportFacts(r.emaModel(), manager).entrySet().forEach(e -> meta.add(e.getKey(), e.getValue()));
             JsonObject training = new JsonObject();
             training.addProperty("steps", r.steps());
             training.addProperty("batchSize", config.batchSize());

@@ -25,4 +25,13 @@ public interface TrainTask {
 
     /** Metadata for the sidecar: kind and architecture config (the trainer adds training facts). */
     JsonObject describe();
+
+    /**
+     * Facts measured on the exported (EMA) network that loading needs, added at the sidecar's top level at export
+     * (e.g. the autoencoder's latent scale factor). Measured once, here, so that evaluation never changes what a
+     * checkpoint's loader returns. None by default.
+     */
+    default JsonObject exportFacts(Block exported, NDManager manager) {
+        return new JsonObject();
+    }
 }

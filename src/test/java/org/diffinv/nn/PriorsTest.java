@@ -97,6 +97,66 @@ class PriorsTest {
         }
     }
 
+    /**
+     * A loop over prompts (with and without guidance) through {@code withPrompt} views, each evaluated on a
+     * batch in its own step scope, must leave the live arrays of the prior's long-lived manager unchanged: a view
+     * once allocated a new embedding there at every {@code withPrompt} call, and {@code eps} put the repeated
+     * condition on the condition's manager at every call.
+     */
+    @Test
+    void promptViewsInALoopDoNotGrowThePriorsManager() {
+        try (NDManager m = NDManager.newBaseManager(); NDManager work = NDManager.newBaseManager()) {
+            LatentEpsPrior prior = LatentEpsPrior.of(tinyLatent(m), NoiseSchedule.ldmScaledLinear(), m, "ae");
+            NoiseSource noise = NoiseSource.seeded(11);
+            String[] prompts = new String[11];
+            for (int c = 0; c < 10; c++) {
+                prompts[c] = org.diffinv.data.Captions.classPrompt(c);
+            }
+            prompts[10] = "";
+            int before = org.diffinv.metrics.ProcessMemory.liveArrays(m);
+            for (int round = 0; round < 5; round++) {
+                for (String p : prompts) {
+                    try (NDManager step = work.newSubManager()) {
+                        NDArray z = noise.normal(step, new Shape(3, 2, 8, 8), DataType.FLOAT32);
+                        prior.withPrompt(p).eps(z, 500);
+                        prior.withPrompt(p, 3.0).eps(z, 500);
+                        prior.withPrompt(p, 0.0).eps(z, 500);
+                    }
+                }
+                assertEquals(before, org.diffinv.metrics.ProcessMemory.liveArrays(m),
+                        "live arrays on the prior's manager after round " + round + " over " + prompts.length
+                                + " prompts");
+            }
+            assertEquals(0, org.diffinv.metrics.ProcessMemory.liveArrays(work), "every step scope was closed");
+        }
+    }
+
+    /** A condition kept on a long-lived manager (P2L's optimised C) must not collect arrays from eps calls. */
+    @Test
+    void epsLeavesNothingOnTheConditionsManager() {
+        try (NDManager m = NDManager.newBaseManager(); NDManager held = NDManager.newBaseManager();
+             NDManager work = NDManager.newBaseManager()) {
+            LatentEpsPrior prior = LatentEpsPrior.of(tinyLatent(m), NoiseSchedule.ldmScaledLinear(), m, "ae");
+            NDArray cOne = prior.promptEmbedding(held, "a photo of a bag");
+            NDArray cBatch = cOne.repeat(0, 3);
+            int before = org.diffinv.metrics.ProcessMemory.liveArrays(held);
+            int beforePrior = org.diffinv.metrics.ProcessMemory.liveArrays(m);
+            NoiseSource noise = NoiseSource.seeded(12);
+            NDArray reference = null;
+            for (int i = 0; i < 10; i++) {
+                try (NDManager step = work.newSubManager()) {
+                    NDArray z = NoiseSource.seeded(13).normal(step, new Shape(3, 2, 8, 8), DataType.FLOAT32);
+                    NDArray e1 = prior.eps(z, 400, cOne);
+                    NDArray e3 = prior.eps(z, 400, cBatch);
+                    assertEquals(0f, e1.sub(e3).abs().max().getFloat(), 1e-6f, "broadcast equals the repeated condition");
+                    noise.normal(step, new Shape(1), DataType.FLOAT32);
+                }
+            }
+            assertEquals(before, org.diffinv.metrics.ProcessMemory.liveArrays(held), "arrays left on the condition's manager");
+            assertEquals(beforePrior, org.diffinv.metrics.ProcessMemory.liveArrays(m), "arrays left on the prior's manager");
+        }
+    }
+
     @Test
     void autoencoderAppliesItsScaleFactorAndKeepsShapes() {
         try (NDManager m = NDManager.newBaseManager()) {

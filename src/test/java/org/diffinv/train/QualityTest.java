@@ -9,6 +9,8 @@ import ai.djl.nn.Parameter;
 import org.diffinv.data.Captions;
 import org.diffinv.diffusion.NoiseSchedule;
 import org.diffinv.diffusion.NoiseSource;
+import org.diffinv.diffusion.TimeGrid;
+import org.diffinv.priors.Autoencoder;
 import org.diffinv.priors.EpsPrior;
 import org.junit.jupiter.api.Test;
 
@@ -71,7 +73,10 @@ class QualityTest {
 
     /** The exact eps of Gaussian data x_0 ~ N(0, s^2 I): eps = sqrt(1 - abar) x_t / (abar s^2 + 1 - abar). */
     private static EpsPrior gaussian(double s) {
-        NoiseSchedule schedule = NoiseSchedule.ddpmLinear();
+        return gaussian(s, NoiseSchedule.ddpmLinear());
+    }
+
+    private static EpsPrior gaussian(double s, NoiseSchedule schedule) {
         return EpsPrior.of(schedule, (xt, t) -> {
             double alphaBar = schedule.alphaBar(t);
             return xt.mul(Math.sqrt(1 - alphaBar) / (alphaBar * s * s + 1 - alphaBar));
@@ -82,12 +87,117 @@ class QualityTest {
     void ddimSamplerWithTheExactGaussianEpsRecoversTheDataVariance() {
         try (NDManager m = NDManager.newBaseManager()) {
             double s = 0.4;
-            NDArray x = Quality.sampleDdim(gaussian(s), m, 400, new Shape(1, 4, 4), 100, NoiseSource.seeded(3));
+            EpsPrior prior = gaussian(s);
+            NDArray x = Quality.sampleDdim(prior, m, 400, new Shape(1, 4, 4),
+                    TimeGrid.ddimUniform(prior.schedule(), 100), NoiseSource.seeded(3));
             assertEquals(new Shape(400, 1, 4, 4), x.getShape());
             double var = x.square().mean().getFloat();
             // 6400 draws: the sample variance has relative standard error sqrt(2/6400) = 1.8%; DDIM with the
             // exact eps of a Gaussian is exact up to the (small) discretisation error at 100 steps -> allow 8%
             assertEquals(s * s, var, 0.08 * s * s, "variance " + var);
+        }
+    }
+
+    /**
+     * An autoencoder stand-in that records the latents it is asked to decode and "decodes" them to images
+     * {@code 3 z} (upsampled), far outside [-1, 1], so the test also sees that images are clipped.
+     */
+    private static final class RecordingAutoencoder implements Autoencoder {
+        final List<float[]> decoded = new ArrayList<>();
+
+        @Override
+        public Shape imageShape() {
+            return new Shape(1, 32, 32);
+        }
+
+        @Override
+        public Shape latentShape() {
+            return new Shape(4, 8, 8);
+        }
+
+        @Override
+        public double scaleFactor() {
+            return 1;
+        }
+
+        @Override
+        public NDArray encode(NDArray x) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public NDArray encodeSample(NDArray x, NoiseSource noise) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public NDArray decode(NDArray z) {
+            decoded.add(z.toFloatArray());
+            long n = z.getShape().get(0);
+            return z.get(":, 0:1, :, :").repeat(2, 4).repeat(3, 4).mul(3f).reshape(n, 1, 32, 32);
+        }
+    }
+
+    /**
+     * The evaluation's latent path on unit-variance latents (exact eps of N(0, I) latents on the latent prior's
+     * schedule and its 20-step grid): the latents that reach the decoder must keep their variance and their tails,
+     * and only the decoded images are clipped. With the exact eps of N(0, I) every deterministic DDIM step from
+     * {@code t} to {@code s} multiplies {@code x} by {@code c = sqrt(abar_s abar_t) + sqrt((1 - abar_s)(1 - abar_t))}
+     * (the cosine of the step's angle), so the sample is exactly {@code N(0, (prod c)^2 I)}: about 0.83 for 20 LDM
+     * steps (the discretisation's shrinkage). A clip to [-1, 1] anywhere before decoding leaves no entry beyond 1
+     * (instead of about 27%) and cuts the variance to about 0.55.
+     */
+    @Test
+    void latentSamplesAreNeverClippedOnlyTheDecodedImages() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NoiseSchedule schedule = NoiseSchedule.ldmScaledLinear();
+            EpsPrior prior = gaussian(1.0, schedule);
+            TimeGrid grid = Evaluation.samplingGrid("latent-eps-unet", schedule, 20);
+            assertEquals(TimeGrid.ldm(schedule, 20), grid, "the latent prior samples on latent diffusion's grid");
+            double gain = 1;
+            for (TimeGrid.Step st : grid.steps()) {
+                double a = schedule.alphaBar(st.t());
+                double b = st.tPrev() < 0 ? 1 : schedule.alphaBar(st.tPrev());
+                gain *= Math.sqrt(a * b) + Math.sqrt((1 - a) * (1 - b));
+            }
+            double expectedVar = gain * gain;
+            RecordingAutoencoder ae = new RecordingAutoencoder();
+            NDArray x = Quality.sampleDecoded(prior, ae, m, 100, grid, NoiseSource.seeded(5));
+            assertEquals(new Shape(100, 1, 32, 32), x.getShape());
+            assertEquals(1, ae.decoded.size());
+            float[] z = ae.decoded.get(0);
+            assertEquals(100 * 4 * 8 * 8, z.length);
+            double sumSq = 0;
+            int beyondOne = 0;
+            double maxAbs = 0;
+            for (float v : z) {
+                sumSq += (double) v * v;
+                beyondOne += Math.abs(v) > 1 ? 1 : 0;
+                maxAbs = Math.max(maxAbs, Math.abs(v));
+            }
+            double var = sumSq / z.length;
+            double expectedBeyond = 2 * (1 - new org.apache.commons.math3.distribution.NormalDistribution(0,
+                    Math.sqrt(expectedVar)).cumulativeProbability(1));
+            assertTrue(expectedVar > 0.75 && expectedBeyond > 0.2, "premise: unit-scale latents, var " + expectedVar);
+            // 25,600 draws: the sample variance has relative sd sqrt(2 / 25600) = 0.9%, the share beyond 1 sd 0.3%
+            assertEquals(expectedVar, var, 0.05 * expectedVar, "latent variance " + var);
+            assertEquals(expectedBeyond, (double) beyondOne / z.length, 0.02, "share of latent entries beyond +-1");
+            assertTrue(maxAbs > 3, "largest |latent| " + maxAbs);
+            // the decoded images (3 z, far outside the range) are clipped
+            assertEquals(1f, x.abs().max().getFloat(), 0f, "decoded images are clipped to [-1, 1]");
+        }
+    }
+
+    @Test
+    void pixelSamplesAreClippedToTheImageRange() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            EpsPrior prior = gaussian(1.0);
+            TimeGrid grid = Evaluation.samplingGrid("pixel-eps-unet", prior.schedule(), 20);
+            assertEquals(TimeGrid.ddimUniform(prior.schedule(), 20), grid, "the pixel prior's grid");
+            NDArray raw = Quality.sampleDdim(prior, m, 50, new Shape(1, 4, 4), grid, NoiseSource.seeded(6));
+            NDArray img = Quality.sampleImages(prior, m, 50, new Shape(1, 4, 4), grid, NoiseSource.seeded(6));
+            assertTrue(raw.abs().max().getFloat() > 2, "the sampler's raw output is not clipped");
+            assertEquals(0f, img.sub(raw.clip(-1, 1)).abs().max().getFloat(), 0f, "images are the clipped output");
         }
     }
 

@@ -168,4 +168,34 @@ class TrainerTest {
             }
         }
     }
+
+    /**
+     * The autoencoder's latent scale factor is measured once, at export, and kept in the sidecar: the loader reads
+     * it from there without any evaluation, it is {@code 1 / std} of the exported network's encodings of the first
+     * training images ({@link AutoencoderTask#measureScale}), and the scaled latents then have unit variance.
+     */
+    @Test
+    void autoencoderExportKeepsItsMeasuredScaleFactor(@TempDir Path dir) {
+        JsonObject model = new JsonObject();
+        model.addProperty("width", 8);
+        model.addProperty("latentChannels", 2);
+        TrainConfig config = new TrainConfig("tiny-ae", "autoencoder", 7, 3, 4, 1e-3, 1, 1.0, 0.5, 100, 100, null,
+                null, 0, model, "constant");
+        TrainMain.train(config, dir.resolve("work"), dir.resolve("export"), false);
+        JsonObject side = org.diffinv.nn.ModelFiles.readSidecar(dir.resolve("export"), "tiny-ae");
+        assertTrue(side.has("scaleFactor") && side.has("scaleFactorMeasurement"), side.toString());
+        assertTrue(!side.has("quality"), "nothing was evaluated");
+        double stored = side.get("scaleFactor").getAsDouble();
+        FashionMnist train = FashionMnist.load(FashionMnist.Split.TRAIN);
+        try (NDManager m = NDManager.newBaseManager()) {
+            org.diffinv.priors.KlAutoencoderModel ae = org.diffinv.priors.KlAutoencoderModel.load(m,
+                    dir.resolve("export"), "tiny-ae");
+            assertEquals(stored, ae.scaleFactor(), 0.0, "load() returns the scale factor kept at export");
+            // the scaled encodings of the measured images have unit standard deviation
+            NDArray z = ae.encode(train.images(m, 0, AutoencoderTask.SCALE_IMAGES));
+            double mean = z.mean().getFloat();
+            double std = Math.sqrt(z.square().mean().getFloat() - mean * mean);
+            assertEquals(1.0, std, 1e-3, "std of scaled latents");
+        }
+    }
 }
