@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.diffinv.diffusion.NoiseSource;
 import org.diffinv.linalg.CgOptions;
+import org.diffinv.linalg.Dense;
 import org.diffinv.operators.GaussianBlur;
 import org.diffinv.operators.SeparableOperator;
 import org.diffinv.operators.SuperResolution;
