@@ -163,6 +163,55 @@ class MemoryDisciplineTest {
         }
     }
 
+    /**
+     * A solver on the shared loop keeps the same discipline: DPS (network VJP and operator VJP every step, the
+     * guidance fragment's gradient recording, constants such as y on the solve's long-lived scope) over 3000 steps on
+     * the same Gaussian prior with box inpainting: the same live-array count at every checkpoint and non-heap RSS
+     * growth under 50 MB after the warm-up, the bound and reasons of the sampler test above.
+     */
+    @Test
+    void aGuidedSolverKeepsLiveArraysAndNativeMemoryFlat() {
+        requireResidentSplit();
+        org.diffinv.operators.Inpainting a = new org.diffinv.operators.Inpainting(
+                org.diffinv.operators.Masks.centeredBox(32, 32, 16, 16));
+        try (NDManager base = NDManager.newBaseManager()) {
+            NDArray x = NoiseSource.seeded(1).normal(base, SHAPE, DataType.FLOAT32).mul(S);
+            org.diffinv.solvers.Problem<org.diffinv.operators.Operator> problem = org.diffinv.solvers.Problem.measure(
+                    a, x, org.diffinv.operators.MeasurementNoise.ofWorkingRange(0.05), NoiseSource.seeded(2));
+            org.diffinv.solvers.Dps dps = new org.diffinv.solvers.Dps(
+                    new org.diffinv.solvers.Dps.Params(TimeGrid.ddpm(SCHEDULE), 0.3, 1, false));
+            List<Integer> live = new ArrayList<>();
+            ProcessMemory.ResidentSplit[] afterWarmup = new ProcessMemory.ResidentSplit[1];
+            double[] nonHeapMax = {0};
+            int before = ProcessMemory.liveArrays(base);
+            org.diffinv.solvers.Run run = org.diffinv.solvers.Run.seeded(3).listen((i, total, step, r) -> {
+                if (i % 100 == 50) {
+                    live.add(ProcessMemory.liveArrays(base));
+                }
+                if (i == WARMUP - 1) {
+                    settle();
+                    afterWarmup[0] = resident();
+                } else if (i >= WARMUP && i % 300 == 299) {
+                    settle();
+                    nonHeapMax[0] = Math.max(nonHeapMax[0], resident().nonHeapRssMb());
+                }
+            });
+            try (org.diffinv.solvers.Reconstruction r = dps.solve(problem, GAUSSIAN, run)) {
+                assertEquals(3000, r.cost().vjp());
+                assertEquals(30, live.size());
+                for (int k = 0; k < live.size(); k++) {
+                    assertEquals(live.get(0), live.get(k), "live arrays at step " + (100 * k + 50) + " vs step 50");
+                }
+                double growth = nonHeapMax[0] - afterWarmup[0].nonHeapRssMb();
+                System.out.printf("memory discipline (DPS, 3000 guided steps) in %.2f s: live arrays %d at every "
+                        + "checkpoint; non-heap RSS growth after warm-up %.1f MB%n", r.cost().seconds(), live.get(0),
+                        growth);
+                assertTrue(growth < 50, "non-heap RSS grew by " + growth + " MB after warm-up");
+            }
+            assertEquals(before, ProcessMemory.liveArrays(base), "the solve left arrays behind");
+        }
+    }
+
     @Test
     void theSameMeasureSeesAPriorThatLeaksOneTensorPerStep() {
         requireResidentSplit();
