@@ -34,6 +34,7 @@ public final class SolveContext<O extends Operator> {
     private final CostMeter meter;
     private final NDManager scope;
     private final List<ReverseLoop.Snapshot> trajectory = new ArrayList<>();
+    private LatentPrior latent;
 
     private SolveContext(Problem<O> problem, EpsPrior prior, Run run, CostMeter meter, NDManager scope, O a,
             NDArray y) {
@@ -53,20 +54,46 @@ public final class SolveContext<O extends Operator> {
             throw new IllegalArgumentException(solver.name() + " needs a problem, a prior and a run, got "
                     + (problem == null ? "problem = null" : prior == null ? "prior = null" : "run = null"));
         }
+        return run(solver.name(), solver.toString(), solver.requireTier(problem), run,
+                meter -> meter.wrapPrior(prior, CostMeter.VjpCounting.MANUAL), null, solver::reconstruct);
+    }
+
+    /** Runs a latent solver: as {@link #execute}, with the conditional prior and the autoencoder counted too. */
+    static <O extends Operator> Reconstruction executeLatent(LatentSolver<O> solver, Problem<? extends O> problem,
+            LatentPrior prior, Run run) {
+        if (problem == null || prior == null || run == null) {
+            throw new IllegalArgumentException(solver.name() + " needs a problem, a latent prior and a run, got "
+                    + (problem == null ? "problem = null" : prior == null ? "prior = null" : "run = null"));
+        }
         Problem<O> typed = solver.requireTier(problem);
+        long[] imageShape = typed.xShape().slice(1).getShape();
+        if (!new ai.djl.ndarray.types.Shape(imageShape).equals(prior.ae().imageShape())) {
+            throw new IllegalArgumentException(solver.name() + ": the problem's images have shape "
+                    + typed.xShape().slice(1) + " but the autoencoder takes " + prior.ae().imageShape());
+        }
+        return run(solver.name(), solver.toString(), typed, run, null, prior, solver::reconstruct);
+    }
+
+    private static <O extends Operator> Reconstruction run(String name, String description, Problem<O> typed,
+            Run run, java.util.function.Function<CostMeter, EpsPrior> pixelPrior, LatentPrior latentPrior,
+            java.util.function.Function<SolveContext<O>, NDArray> method) {
         NDManager parent = typed.y().getManager();
         try (CostMeter meter = CostMeter.start(); NDManager scope = parent.newSubManager()) {
             @SuppressWarnings("unchecked")
             O counted = (O) meter.wrapOperator(typed.a());
             NDArray yLocal = typed.y().duplicate();
             yLocal.attach(scope);
-            EpsPrior countedPrior = meter.wrapPrior(prior, CostMeter.VjpCounting.MANUAL);
+            LatentPrior countedLatent = latentPrior == null ? null : new LatentPrior(
+                    meter.wrapConditionalPrior(latentPrior.eps()), meter.wrapAutoencoder(latentPrior.ae()),
+                    latentPrior.c(), latentPrior.cNull());
+            EpsPrior countedPrior = countedLatent != null ? countedLatent.atCondition() : pixelPrior.apply(meter);
             SolveContext<O> ctx = new SolveContext<>(typed.withOperator(counted), countedPrior, run, meter, scope,
                     counted, yLocal);
+            ctx.latent = countedLatent;
             NDArray xHat;
             try {
-                xHat = solver.reconstruct(ctx);
-                Checks.requireFinite(xHat, solver.name(), "the estimate xHat (the method diverged)");
+                xHat = method.apply(ctx);
+                Checks.requireFinite(xHat, name, "the estimate xHat (the method diverged)");
             } catch (RuntimeException | Error e) {
                 ctx.trajectory.forEach(ReverseLoop.Snapshot::close);
                 throw e;
@@ -77,8 +104,16 @@ public final class SolveContext<O extends Operator> {
                 s.xt().attach(parent);
                 s.x0Hat().attach(parent);
             }
-            return new Reconstruction(solver.toString(), xHat, ctx.trajectory, cost);
+            return new Reconstruction(description, xHat, ctx.trajectory, cost);
         }
+    }
+
+    /**
+     * The counted latent prior of a {@link LatentSolver} (its {@code eps}, encoder and decoder calls are counted), or
+     * {@code null} for a pixel solver.
+     */
+    public LatentPrior latent() {
+        return latent;
     }
 
     /** The operator, counted by the ledger. */
@@ -134,6 +169,14 @@ public final class SolveContext<O extends Operator> {
     /** The data type of the measurement, which the estimate shares. */
     public DataType dataType() {
         return y.getDataType();
+    }
+
+    /** The latent batch shape {@code (N, L, h, w)} of a latent solve (the autoencoder's latent shape). */
+    public Shape latentShape() {
+        if (latent == null) {
+            throw new IllegalStateException("latentShape() is for latent solvers; this solve has a pixel prior");
+        }
+        return new Shape(xShape().get(0)).addAll(latent.ae().latentShape());
     }
 
     /** Standard normal noise of the unknown's shape, on {@link #manager()}. */

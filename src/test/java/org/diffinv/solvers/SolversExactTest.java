@@ -248,6 +248,10 @@ class SolversExactTest {
         e = assertThrows(IllegalArgumentException.class, () -> onOtherSchedule.solve(p, prior, Run.seeded(1)));
         assertTrue(e.getMessage().contains("DDRM") && e.getMessage().contains("schedule"), e.getMessage());
 
+        e = assertThrows(IllegalArgumentException.class, () -> org.diffinv.sampling.Sampler.ddim(
+                TimeGrid.ddimUniform(schedule, 5), 0).run(prior, nan, null, org.diffinv.diffusion.SamplerListener.none()));
+        assertTrue(e.getMessage().contains("start point") && e.getMessage().contains("1 NaN"), e.getMessage());
+
         MotionBlur blur = new MotionBlur(MotionKernels.generate(3, 0.5, NoiseSource.seeded(1)));
         NDArray x = prior.sample(manager, 1, DataType.FLOAT64, NoiseSource.seeded(1));
         Problem<MotionBlur> linear = Problem.measure(blur, x, MeasurementNoise.NONE, NoiseSource.seeded(1));
