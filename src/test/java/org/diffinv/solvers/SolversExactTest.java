@@ -152,8 +152,15 @@ class SolversExactTest {
         return p.a();
     }
 
+    /**
+     * The same seed gives the same draws, so the same output up to the native kernels' last bits: PyTorch's CPU
+     * kernels (MKL GEMM among them) may round the last bit differently between two calls in one JVM, measured as
+     * 1.3838837160480209 vs 1.3838837160480195 after 1000 DPS steps, about 1e-15 relative; {@code MKL_CBWR=AUTO,STRICT}
+     * (set by the pom and the kit script) makes it rarer but not absent. The bound 1e-12 relative is a thousand times
+     * that; a different seed moves the output by order 1e-1.
+     */
     @Test
-    void sameSeedGivesBitIdenticalOutput() {
+    void sameSeedGivesTheSameOutput() {
         Object[] pp = problem(inpainting(), MeasurementNoise.ofWorkingRange(0.1));
         @SuppressWarnings("unchecked")
         Problem<SvdOperator> p = (Problem<SvdOperator>) pp[0];
@@ -161,8 +168,10 @@ class SolversExactTest {
             try (Reconstruction a = s.solveAny(p, prior, Run.seeded(9));
                  Reconstruction b = s.solveAny(p, prior, Run.seeded(9));
                  Reconstruction c = s.solveAny(p, prior, Run.seeded(10))) {
-                assertArrayEquals(a.xHat().toDoubleArray(), b.xHat().toDoubleArray(), 0.0, s.name());
-                assertTrue(rms(a.xHat().toDoubleArray(), c.xHat().toDoubleArray()) > 0, s.name() + " ignores the seed");
+                double[] va = a.xHat().toDoubleArray();
+                double scale = Math.sqrt(java.util.Arrays.stream(va).map(v -> v * v).average().orElse(1));
+                assertTrue(rms(va, b.xHat().toDoubleArray()) <= 1e-12 * scale, s.name() + ": same seed, different output");
+                assertTrue(rms(va, c.xHat().toDoubleArray()) > 1e-3 * scale, s.name() + " ignores the seed");
             }
         }
     }
