@@ -1,7 +1,7 @@
 package org.diffinv.diffusion;
 
 /**
- * A progress hook called by {@link org.diffinv.sampling.Sampler} after every step (e.g. to drive a notebook progress bar or to
+ * A progress hook called by {@code org.diffinv.sampling.Sampler} after every step (e.g. to drive a notebook progress bar or to
  * record intermediate {@code x0Hat} images).
  *
  * <p>The arrays in {@code result} belong to the step's sub-manager and are closed when the callback

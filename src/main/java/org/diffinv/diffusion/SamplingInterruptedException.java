@@ -1,7 +1,7 @@
 package org.diffinv.diffusion;
 
 /**
- * Thrown by {@link org.diffinv.sampling.Sampler} (and solvers built on the same loop) when the running thread is interrupted:
+ * Thrown by {@code org.diffinv.sampling.Sampler} (and solvers built on the same loop) when the running thread is interrupted:
  * the loop checks {@code Thread.currentThread().isInterrupted()} before every step and stops cleanly,
  * having released the arrays of the unfinished steps. The thread's interrupt flag is left set, so callers
  * further up still see the interruption.
