@@ -1,0 +1,78 @@
+package org.diffinv.experiments;
+
+import ai.djl.ndarray.types.Shape;
+import org.diffinv.diffusion.NoiseSchedule;
+import org.diffinv.operators.Operator;
+import org.diffinv.solvers.Ddrm;
+import org.diffinv.solvers.Dps;
+import org.diffinv.solvers.Solver;
+import org.diffinv.solvers.SolverRegistry;
+import org.diffinv.solvers.TaskKind;
+import org.junit.jupiter.api.Test;
+import tech.tablesaw.api.DoubleColumn;
+import tech.tablesaw.api.StringColumn;
+import tech.tablesaw.api.Table;
+
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The task and solver registries, parameter overrides, and the paper-comparison column. */
+class RegistriesTest {
+
+    @Test
+    void everyTaskBuildsItsOperatorForAnyBatch() {
+        for (Task t : Tasks.all()) {
+            for (int n : new int[] {1, 3}) {
+                Operator a = t.operator().apply(n);
+                Shape out = a.outputShape(new Shape(n, 1, 32, 32));
+                assertEquals(n, out.get(0), t.name());
+            }
+            assertTrue(t.note().length() > 20, t.name() + " needs a note of how it was scaled");
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Tasks.get("sr8"));
+        assertTrue(e.getMessage().contains("sr8") && e.getMessage().contains("sr4-bicubic"), e.getMessage());
+    }
+
+    @Test
+    void parametersChangeByNameAndUnknownNamesAreRefused() {
+        NoiseSchedule s = NoiseSchedule.ddpmLinear();
+        Solver<?> dps = SolverRegistry.withParameter(SolverRegistry.paper("dps", s, TaskKind.INPAINTING), "zeta", 1.5);
+        assertEquals(1.5, ((Dps) dps).params().zeta());
+        Solver<?> ddrm = SolverRegistry.withParameter(SolverRegistry.paper("ddrm", s, TaskKind.INPAINTING), "eta", 0.5);
+        assertEquals(0.5, ((Ddrm) ddrm).params().eta());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SolverRegistry.withParameter(ddrm, "zeta", 1));
+        assertTrue(e.getMessage().contains("eta") && e.getMessage().contains("zeta"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> SolverRegistry.withParameter(ddrm, "eta", 2));
+        assertTrue(e.getMessage().contains("[0, 1]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> SolverRegistry.paper("mcg", s, TaskKind.INPAINTING));
+        assertTrue(e.getMessage().contains("dps"), e.getMessage());
+    }
+
+    @Test
+    void orderingIsReproducedWhenRanksAgree() {
+        Table t = Table.create("t", StringColumn.create("task"), StringColumn.create("method"),
+                DoubleColumn.create("psnr"));
+        String[][] rows = {{"sr", "a", "20"}, {"sr", "b", "22"}, {"sr", "c", "21"}, {"sr", "d", "19"}};
+        for (String[] r : rows) {
+            t.stringColumn("task").append(r[0]);
+            t.stringColumn("method").append(r[1]);
+            t.doubleColumn("psnr").append(Double.parseDouble(r[2]));
+        }
+        // paper: b best, then a, then c; d has no paper value
+        Table out = ExperimentRunner.compareWithPaper(t, "psnr", Map.of("sr/a", 25.0, "sr/b", 27.0, "sr/c", 24.0),
+                true);
+        assertEquals("no", out.stringColumn("ordering reproduced?").get(0));   // kit: a third, paper: a second
+        assertEquals("yes", out.stringColumn("ordering reproduced?").get(1));  // b first in both
+        assertEquals("no", out.stringColumn("ordering reproduced?").get(2));
+        assertEquals("-", out.stringColumn("ordering reproduced?").get(3));
+        assertEquals(27.0, out.doubleColumn("paper psnr").get(1));
+        // lower-is-better metrics rank the other way
+        Table lpips = ExperimentRunner.compareWithPaper(t, "psnr", Map.of("sr/a", 0.3, "sr/b", 0.1), false);
+        assertEquals("no", lpips.stringColumn("ordering reproduced?").get(1));
+    }
+}
