@@ -20,6 +20,10 @@ import org.diffinv.operators.SuperResolution;
 import org.diffinv.priors.GaussianMixturePrior;
 import org.diffinv.priors.ImageLikeMixtures;
 import org.diffinv.solvers.Ddrm;
+import org.diffinv.solvers.DiffPir;
+import org.diffinv.solvers.Mcg;
+import org.diffinv.solvers.PseudoInverse;
+import org.diffinv.solvers.ScoreSdeProjection;
 import org.diffinv.solvers.Dps;
 import org.diffinv.solvers.Pigdm;
 import org.diffinv.solvers.Problem;
@@ -105,8 +109,10 @@ public final class ExactPosteriorBenchmark {
 
     /**
      * The solvers of a mode on {@code schedule}: DPS (unclipped, since the exact prior is not bounded to [-1, 1];
-     * plain norm, zeta = 1.0), DDRM (paper defaults) and PiGDM at several step counts (NFE 10 and 20 in smoke and
-     * quick, 10 to 100 in full; DPS 100 steps in smoke, 1000 otherwise).
+     * plain norm, zeta = 1.0), MCG (unclipped, alpha = {@link #MCG_EXACT_ALPHA}) and Score-SDE projection (DPS, MCG and
+     * Score-SDE at 100 steps in smoke, 1000 otherwise), DiffPIR (19 NFE; also 99 in full), the pseudo-inverse
+     * baseline, and DDRM (paper defaults) and PiGDM at several step counts (10 and 20 in smoke and quick, 10 to 100 in
+     * full).
      */
     public static List<Entry> solvers(NoiseSchedule schedule, RunMode mode) {
         List<Entry> out = new ArrayList<>();
@@ -114,6 +120,16 @@ public final class ExactPosteriorBenchmark {
         Dps dps = new Dps(Dps.Params.paper(schedule, TaskKind.INPAINTING).withGrid(dpsGrid).withClipX0(false)
                 .withZeta(DPS_EXACT_ZETA));
         out.add(new Entry("dps-" + dpsGrid.size(), dps));
+        out.add(new Entry("mcg-" + dpsGrid.size(), new Mcg(Mcg.Params.paper(schedule, TaskKind.INPAINTING)
+                .withGrid(dpsGrid).withClipX0(false).withAlpha(MCG_EXACT_ALPHA))));
+        out.add(new Entry("score-sde-" + dpsGrid.size(), new ScoreSdeProjection(
+                ScoreSdeProjection.Params.paper(schedule, TaskKind.INPAINTING).withGrid(dpsGrid))));
+        for (int n : mode == RunMode.FULL ? new int[] {20, 100} : new int[] {20}) {
+            DiffPir diffPir = new DiffPir(DiffPir.Params.paper(schedule, TaskKind.GAUSSIAN_DEBLUR).withPoints(n)
+                    .withClipX0(false));
+            out.add(new Entry("diffpir-" + (n - 1), diffPir));
+        }
+        out.add(new Entry("pinv", PseudoInverse.paper()));
         int[] steps = mode == RunMode.FULL ? new int[] {10, 20, 50, 100} : new int[] {10, 20};
         for (int n : steps) {
             out.add(new Entry("ddrm-" + n, new Ddrm(Ddrm.Params.paper(schedule, TaskKind.INPAINTING)
@@ -125,6 +141,12 @@ public final class ExactPosteriorBenchmark {
         }
         return out;
     }
+
+    /**
+     * MCG's weight on the exact benchmark: the reference's 1 belongs to clipped image priors and overshoots on the
+     * unbounded exact prior (see SolversExactTest), so 0.01.
+     */
+    public static final double MCG_EXACT_ALPHA = 0.01;
 
     /** DPS's step size on the exact benchmark (plain norm, unclipped; the image-size scaling does not apply here). */
     public static final double DPS_EXACT_ZETA = 1.0;

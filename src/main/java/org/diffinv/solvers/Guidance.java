@@ -107,14 +107,7 @@ public final class Guidance {
             @Override
             public NDArray loss(NDArray eps, NDArray x0Hat) {
                 NDArray x0 = clipX0 ? x0Hat.clip(-1, 1) : x0Hat;
-                NDArray r = y.sub(a.apply(x0));
-                int[] axes = new int[r.getShape().dimension() - 1];
-                for (int i = 0; i < axes.length; i++) {
-                    axes[i] = i + 1;
-                }
-                NDArray squared = r.square().sum(axes);
-                NDArray perSample = p == 2 ? squared : squared.pow(p / 2);
-                return perSample.sum();
+                return sumOfNorms(y.sub(a.apply(x0)), p);
             }
 
             @Override
@@ -122,6 +115,20 @@ public final class Guidance {
                 return 1;
             }
         };
+    }
+
+    /**
+     * {@code sum_n ||r_n||_2^p} over the batch dimension of {@code r}: per-sample norms, so each sample's gradient is
+     * its own.
+     */
+    public static NDArray sumOfNorms(NDArray r, double p) {
+        int[] axes = new int[r.getShape().dimension() - 1];
+        for (int i = 0; i < axes.length; i++) {
+            axes[i] = i + 1;
+        }
+        NDArray squared = r.square().sum(axes);
+        NDArray perSample = p == 2 ? squared : squared.pow(p / 2);
+        return perSample.sum();
     }
 
     /**

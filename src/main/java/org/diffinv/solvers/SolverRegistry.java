@@ -28,6 +28,15 @@ public final class SolverRegistry {
                 (s, k) -> new Ddrm(Ddrm.Params.paper(s, k)));
         add(new Pigdm(Pigdm.Params.paper(NoiseSchedule.ddpmLinear(), TaskKind.DENOISING)),
                 (s, k) -> new Pigdm(Pigdm.Params.paper(s, k)));
+        add(new Mcg(Mcg.Params.paper(NoiseSchedule.ddpmLinear(), TaskKind.DENOISING)),
+                (s, k) -> new Mcg(Mcg.Params.paper(s, k)));
+        add(new ScoreSdeProjection(ScoreSdeProjection.Params.paper(NoiseSchedule.ddpmLinear(), TaskKind.DENOISING)),
+                (s, k) -> new ScoreSdeProjection(ScoreSdeProjection.Params.paper(s, k)));
+        add(new DiffPir(DiffPir.Params.paper(NoiseSchedule.ddpmLinear(), TaskKind.DENOISING)),
+                (s, k) -> new DiffPir(DiffPir.Params.paper(s, k)));
+        add(PseudoInverse.paper(), (s, k) -> PseudoInverse.paper());
+        add(new TweediePseudoInverse(TweediePseudoInverse.Params.paper(NoiseSchedule.ddpmLinear(), TaskKind.DENOISING)),
+                (s, k) -> new TweediePseudoInverse(TweediePseudoInverse.Params.paper(s, k)));
     }
 
     private SolverRegistry() {

@@ -49,7 +49,7 @@ class RegistriesTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> SolverRegistry.withParameter(ddrm, "eta", 2));
         assertTrue(e.getMessage().contains("[0, 1]"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> SolverRegistry.paper("mcg", s, TaskKind.INPAINTING));
+        e = assertThrows(IllegalArgumentException.class, () -> SolverRegistry.paper("daps", s, TaskKind.INPAINTING));
         assertTrue(e.getMessage().contains("dps"), e.getMessage());
     }
 
