@@ -209,10 +209,16 @@ public final class ExactPosteriorBenchmark {
         return table;
     }
 
-    /** Distance against NFE, one series per method family and scenario (log-scaled NFE axis). */
+    /**
+     * Distance (over the floor) against NFE, one series per method family and scenario (log-scaled NFE axis); rows
+     * without network evaluations (the pseudo-inverse baseline) have no place on that axis and stay in the table only.
+     */
     public static XYChart plot(Table table) {
         Map<String, List<double[]>> series = new LinkedHashMap<>();
         for (int i = 0; i < table.rowCount(); i++) {
+            if (table.longColumn("nfe").get(i) <= 0) {
+                continue;
+            }
             String method = table.stringColumn("method").get(i);
             String family = method.contains("-") ? method.substring(0, method.lastIndexOf('-')) : method;
             String key = family + " / " + table.stringColumn("scenario").get(i);

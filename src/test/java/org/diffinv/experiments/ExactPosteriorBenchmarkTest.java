@@ -49,6 +49,9 @@ class ExactPosteriorBenchmarkTest {
             // No approximate sampler beats two exact sets by more than their Monte-Carlo spread (about 20% at M = 128).
             assertTrue(sw > 0.8 * floor, method + ": distance " + sw + " below the exact floor " + floor);
         }
+        // the plot renders (rows without NFE, such as the pseudo-inverse, are left out of the log-NFE axis)
+        java.awt.image.BufferedImage image = org.diffinv.notebook.Charts.toImage(ExactPosteriorBenchmark.plot(t));
+        assertTrue(image.getWidth() > 0);
         // DPS is biased (it drops Cov(x0 | x_t) from the likelihood): its distance stays well above the floor.
         int dps = t.stringColumn("method").indexOf("dps-1000");
         assertTrue(t.doubleColumn("sw").get(dps) > 2 * t.doubleColumn("swFloor").get(dps));
