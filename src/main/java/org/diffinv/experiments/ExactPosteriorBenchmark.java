@@ -19,6 +19,7 @@ import org.diffinv.operators.MeasurementNoise;
 import org.diffinv.operators.SuperResolution;
 import org.diffinv.priors.GaussianMixturePrior;
 import org.diffinv.priors.ImageLikeMixtures;
+import org.diffinv.solvers.Dds;
 import org.diffinv.solvers.Ddrm;
 import org.diffinv.solvers.DiffPir;
 import org.diffinv.solvers.Mcg;
@@ -110,8 +111,8 @@ public final class ExactPosteriorBenchmark {
     /**
      * The solvers of a mode on {@code schedule}: DPS (unclipped, since the exact prior is not bounded to [-1, 1];
      * plain norm, zeta = 1.0), MCG (unclipped, alpha = {@link #MCG_EXACT_ALPHA}) and Score-SDE projection (DPS, MCG and
-     * Score-SDE at 100 steps in smoke, 1000 otherwise), DiffPIR (19 NFE; also 99 in full), the pseudo-inverse
-     * baseline, and DDRM (paper defaults) and PiGDM at several step counts (10 and 20 in smoke and quick, 10 to 100 in
+     * Score-SDE at 100 steps in smoke, 1000 otherwise), DiffPIR (19 NFE; also 99 in full), DDS (50 steps), the
+     * pseudo-inverse baseline, and DDRM (paper defaults) and PiGDM at several step counts (10 and 20 in smoke and quick, 10 to 100 in
      * full).
      */
     public static List<Entry> solvers(NoiseSchedule schedule, RunMode mode) {
@@ -129,6 +130,7 @@ public final class ExactPosteriorBenchmark {
                     .withClipX0(false));
             out.add(new Entry("diffpir-" + (n - 1), diffPir));
         }
+        out.add(new Entry("dds-50", new Dds(Dds.Params.paper(schedule, TaskKind.INPAINTING))));
         out.add(new Entry("pinv", PseudoInverse.paper()));
         int[] steps = mode == RunMode.FULL ? new int[] {10, 20, 50, 100} : new int[] {10, 20};
         for (int n : steps) {

@@ -34,6 +34,8 @@ public final class SolverRegistry {
                 (s, k) -> new ScoreSdeProjection(ScoreSdeProjection.Params.paper(s, k)));
         add(new DiffPir(DiffPir.Params.paper(NoiseSchedule.ddpmLinear(), TaskKind.DENOISING)),
                 (s, k) -> new DiffPir(DiffPir.Params.paper(s, k)));
+        add(new Dds(Dds.Params.paper(NoiseSchedule.ddpmLinear(), TaskKind.DENOISING)),
+                (s, k) -> new Dds(Dds.Params.paper(s, k)));
         add(PseudoInverse.paper(), (s, k) -> PseudoInverse.paper());
         add(new TweediePseudoInverse(TweediePseudoInverse.Params.paper(NoiseSchedule.ddpmLinear(), TaskKind.DENOISING)),
                 (s, k) -> new TweediePseudoInverse(TweediePseudoInverse.Params.paper(s, k)));

@@ -94,6 +94,7 @@ class SolversExactTest {
                 new Mcg(Mcg.Params.paper(schedule, TaskKind.INPAINTING).withClipX0(false).withAlpha(0.01)),
                 new ScoreSdeProjection(ScoreSdeProjection.Params.paper(schedule, TaskKind.INPAINTING)),
                 new DiffPir(DiffPir.Params.paper(schedule, TaskKind.GAUSSIAN_DEBLUR).withClipX0(false)),
+                new Dds(Dds.Params.paper(schedule, TaskKind.INPAINTING)),
                 new TweediePseudoInverse(TweediePseudoInverse.Params.paper(schedule, TaskKind.INPAINTING)));
     }
 
