@@ -22,7 +22,6 @@ import org.diffinv.solvers.Reconstruction;
 import org.diffinv.solvers.Run;
 import org.diffinv.solvers.Solver;
 import org.diffinv.solvers.SolverRegistry;
-import org.diffinv.solvers.TaskKind;
 import org.diffinv.train.Quality;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
@@ -290,10 +289,5 @@ public final class ExperimentRunner {
             }
         }
         return rank;
-    }
-
-    /** The kind of a task name, for callers that only have names. */
-    static TaskKind kindOf(String task) {
-        return Tasks.get(task).kind();
     }
 }
