@@ -115,6 +115,40 @@ public final class NoiseSchedule {
     }
 
     /**
+     * The variance-exploding noise level of index {@code t}: {@code sigma_t = sqrt(1 - abar_t) / sqrt(abar_t)}, the
+     * standard deviation of the noise in {@code x_t / sqrt(abar_t) = x_0 + sigma_t eps} (Karras et al. 2022, the VP
+     * to VE change of variables; DAPS and PnP denoisers work in this scale).
+     */
+    public double veSigma(int t) {
+        double alphaBar = alphaBars[check(t)];
+        return Math.sqrt((1 - alphaBar) / alphaBar);
+    }
+
+    /**
+     * The index whose {@link #veSigma VE noise level} is nearest to {@code sigma} in log scale,
+     * {@code argmin_t |ln sigma_t - ln sigma|} (ties to the smaller index). Noise levels outside the schedule's range
+     * map to its end points: the caller that must not be clamped checks {@code veSigma(result)}.
+     *
+     * @throws IllegalArgumentException if {@code sigma} is not positive and finite
+     */
+    public int nearestVeSigmaIndex(double sigma) {
+        if (!(sigma > 0) || Double.isInfinite(sigma)) {
+            throw new IllegalArgumentException("a VE noise level must be positive and finite, got " + sigma);
+        }
+        double target = Math.log(sigma);
+        int best = 0;
+        double bestDistance = Double.POSITIVE_INFINITY;
+        for (int i = 0; i < alphaBars.length; i++) {
+            double distance = Math.abs(0.5 * Math.log((1 - alphaBars[i]) / alphaBars[i]) - target);
+            if (distance < bestDistance) {
+                bestDistance = distance;
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /**
      * The signal-to-noise ratio {@code SNR(t) = abar_t / (1 - abar_t)} of {@code x_t = sqrt(abar_t) x_0 +
      * sqrt(1 - abar_t) eps}, for {@code t} in {@code [0, T-1]} (it is infinite at the convention
      * {@code t = -1}, which is therefore rejected).

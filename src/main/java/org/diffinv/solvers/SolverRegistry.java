@@ -36,6 +36,11 @@ public final class SolverRegistry {
                 (s, k) -> new DiffPir(DiffPir.Params.paper(s, k)));
         add(new Dds(Dds.Params.paper(NoiseSchedule.ddpmLinear(), TaskKind.DENOISING)),
                 (s, k) -> new Dds(Dds.Params.paper(s, k)));
+        add(new PnpAdmm(PnpAdmm.Params.paper(NoiseSchedule.ddpmLinear(), TaskKind.DENOISING)),
+                (s, k) -> new PnpAdmm(PnpAdmm.Params.paper(s, k)));
+        add(new AdmmTv(AdmmTv.Params.paper(TaskKind.DENOISING)), (s, k) -> new AdmmTv(AdmmTv.Params.paper(k)));
+        add(new Daps(Daps.Params.paper(NoiseSchedule.ddpmLinear(), TaskKind.DENOISING)),
+                (s, k) -> new Daps(Daps.Params.paper(s, k)));
         add(PseudoInverse.paper(), (s, k) -> PseudoInverse.paper());
         add(new TweediePseudoInverse(TweediePseudoInverse.Params.paper(NoiseSchedule.ddpmLinear(), TaskKind.DENOISING)),
                 (s, k) -> new TweediePseudoInverse(TweediePseudoInverse.Params.paper(s, k)));

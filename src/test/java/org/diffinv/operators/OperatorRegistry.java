@@ -99,6 +99,8 @@ final class OperatorRegistry {
                 c("compose-motion-bicubic", () -> Composed.of(new MotionBlur(motion(3, 0.3, 15)), SuperResolution.bicubic(2)),
                         2, 1, 10, 10),
                 c("compose-denoise-ddrm", () -> new Denoising().then(GaussianBlur.ddrm(5, 1.0)), 1, 1, 8, 8),
+                c("finite-difference", FiniteDifference::new, 2, 1, 8, 8),
+                c("finite-difference-c3-nonsquare", FiniteDifference::new, 1, 3, 7, 9),
                 c("compose-nonlinear-avgpool", () -> new NonlinearBlur(new MotionBlur(motion(3, 0.5, 16)))
                         .then(SuperResolution.averagePool(2)), 1, 1, 8, 8));
     }
