@@ -19,10 +19,13 @@ import org.diffinv.operators.MeasurementNoise;
 import org.diffinv.operators.SuperResolution;
 import org.diffinv.priors.GaussianMixturePrior;
 import org.diffinv.priors.ImageLikeMixtures;
+import org.diffinv.solvers.AdmmTv;
+import org.diffinv.solvers.Daps;
 import org.diffinv.solvers.Dds;
 import org.diffinv.solvers.Ddrm;
 import org.diffinv.solvers.DiffPir;
 import org.diffinv.solvers.Mcg;
+import org.diffinv.solvers.PnpAdmm;
 import org.diffinv.solvers.PseudoInverse;
 import org.diffinv.solvers.ScoreSdeProjection;
 import org.diffinv.solvers.Dps;
@@ -111,8 +114,10 @@ public final class ExactPosteriorBenchmark {
     /**
      * The solvers of a mode on {@code schedule}: DPS (unclipped, since the exact prior is not bounded to [-1, 1];
      * plain norm, zeta = 1.0), MCG (unclipped, alpha = {@link #MCG_EXACT_ALPHA}) and Score-SDE projection (DPS, MCG and
-     * Score-SDE at 100 steps in smoke, 1000 otherwise), DiffPIR (19 NFE; also 99 in full), DDS (50 steps), the
-     * pseudo-inverse baseline, and DDRM (paper defaults) and PiGDM at several step counts (10 and 20 in smoke and quick, 10 to 100 in
+     * Score-SDE at 100 steps in smoke, 1000 otherwise), DiffPIR (19 NFE; also 99 in full), DDS (50 steps), PnP-ADMM
+     * (20 iterations, unclipped, noise levels 1 to 0.1, rho = sigma_y^2 / 0.1^2 = 1), DAPS with the likelihood's own
+     * temperature {@code tau = sqrt(2) sigma_y} (50 x 2 NFE in smoke, 100 x 5 in quick, 200 x 5 in full; Langevin lr
+     * 1e-3), ADMM-TV (scico's settings) and the pseudo-inverse baselines, and DDRM (paper defaults) and PiGDM at several step counts (10 and 20 in smoke and quick, 10 to 100 in
      * full).
      */
     public static List<Entry> solvers(NoiseSchedule schedule, RunMode mode) {
@@ -131,6 +136,13 @@ public final class ExactPosteriorBenchmark {
             out.add(new Entry("diffpir-" + (n - 1), diffPir));
         }
         out.add(new Entry("dds-50", new Dds(Dds.Params.paper(schedule, TaskKind.INPAINTING))));
+        out.add(new Entry("pnp-admm-20", new PnpAdmm(PnpAdmm.Params.paper(schedule, TaskKind.INPAINTING)
+                .withClip(false).withIterations(20).withNoiseLevels(1.0, 0.1).withRho(1.0))));
+        int[] daps = mode.pick(new int[] {50, 2}, new int[] {100, 5}, new int[] {200, 5});
+        out.add(new Entry("daps-" + daps[0] * daps[1], new Daps(Daps.Params.paper(schedule, TaskKind.INPAINTING)
+                .withBudget(daps[0], daps[1]).withLangevinSteps(mode == RunMode.SMOKE ? 50 : 100).withLr(1e-3)
+                .withTau(Math.sqrt(2) * EXACT_SIGMA_Y))));
+        out.add(new Entry("admm-tv", new AdmmTv(AdmmTv.Params.paper(TaskKind.INPAINTING))));
         out.add(new Entry("pinv", PseudoInverse.paper()));
         int[] steps = mode == RunMode.FULL ? new int[] {10, 20, 50, 100} : new int[] {10, 20};
         for (int n : steps) {
@@ -143,6 +155,9 @@ public final class ExactPosteriorBenchmark {
         }
         return out;
     }
+
+    /** The measurement noise of every scenario in the working range: 0.05 in [0, 1] units is 0.1. */
+    public static final double EXACT_SIGMA_Y = MeasurementNoise.ofUnitRange(0.05).sigma();
 
     /**
      * MCG's weight on the exact benchmark: the reference's 1 belongs to clipped image priors and overshoots on the
