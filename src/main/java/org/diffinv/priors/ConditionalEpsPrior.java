@@ -55,6 +55,32 @@ public interface ConditionalEpsPrior {
         });
     }
 
+    /**
+     * An unconditional prior seen as a conditional one that ignores its condition (condition shape {@code {1, 1}}):
+     * the exact latent priors of the latent solvers' tests and benchmark, which need a {@code ConditionalEpsPrior}.
+     */
+    static ConditionalEpsPrior ignoringCondition(EpsPrior prior) {
+        if (prior == null) {
+            throw new IllegalArgumentException("ignoringCondition needs a prior, got null");
+        }
+        return new ConditionalEpsPrior() {
+            @Override
+            public NoiseSchedule schedule() {
+                return prior.schedule();
+            }
+
+            @Override
+            public long[] conditionShape() {
+                return new long[] {1, 1};
+            }
+
+            @Override
+            public NDArray eps(NDArray zt, int t, NDArray condition) {
+                return prior.eps(zt, t);
+            }
+        };
+    }
+
     /** Checks a classifier-free guidance scale: finite and at least 0; returns it. */
     static double requireGuidanceScale(double s) {
         if (!Double.isFinite(s) || s < 0) {

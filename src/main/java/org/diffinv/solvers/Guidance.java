@@ -93,6 +93,41 @@ public final class Guidance {
         return new Result(epsOut, x0Out, gradient, lossValue);
     }
 
+    /** A gradient and the value of the scalar it was taken of. */
+    public record Gradient(NDArray gradient, double loss) {
+    }
+
+    /**
+     * The gradient {@code grad_x f(x)} of a scalar function, by one gradient recording on a fresh leaf copy of
+     * {@code x} (the caller's array is never marked): the hard data-consistency optimisations of ReSample and the
+     * like, which differentiate through the decoder and the operator but not through the network. The gradient lives
+     * on {@code x}'s manager; the function's temporaries live there too (run it in a per-iteration scope).
+     */
+    public static Gradient gradient(NDArray x, java.util.function.UnaryOperator<NDArray> f) {
+        NDManager m = x.getManager();
+        NDArray detached = x.stopGradient();
+        NDArray leaf = detached.duplicate();
+        detached.close();
+        leaf.attach(m);
+        leaf.setRequiresGradient(true);
+        double value;
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            NDArray loss = f.apply(leaf);
+            if (loss.getShape().size() != 1) {
+                throw new IllegalArgumentException("gradient: the function must return a scalar, got shape "
+                        + loss.getShape());
+            }
+            try (NDArray d = loss.stopGradient().toType(DataType.FLOAT64, true)) {
+                value = d.getDouble();
+            }
+            gc.backward(loss);
+        }
+        NDArray g = leaf.getGradient().duplicate();
+        g.attach(m);
+        leaf.close();
+        return new Gradient(g, value);
+    }
+
     /**
      * {@code L = sum_n ||y_n - A(c(x0Hat_n))||_2^p}, with {@code c} the clip to [-1, 1] when {@code clipX0} (as in
      * DPS's reference, where the clipped estimate is inside the graph) or the identity. One operator VJP per backward.

@@ -21,6 +21,8 @@ public final class TensorAdam implements AutoCloseable {
     private NDArray m;
     private NDArray v;
     private int k;
+    private ai.djl.ndarray.NDManager home;
+    private double weightDecay;
 
     /** Adam with learning rate {@code lr} and PyTorch's defaults {@code beta1 = 0.9, beta2 = 0.999, eps = 1e-8}. */
     public TensorAdam(double lr) {
@@ -44,23 +46,70 @@ public final class TensorAdam implements AutoCloseable {
         this.eps = eps;
     }
 
+    /**
+     * Keeps the moment buffers on {@code manager} (instead of {@code x}'s manager): for moments that persist across
+     * the steps of a reverse loop, whose per-step managers close after every step. Use a manager of its own (a
+     * sub-manager of the solve's), since the loop releases new arrays left on its parent manager. Returns this.
+     */
+    public TensorAdam keepOn(ai.djl.ndarray.NDManager manager) {
+        this.home = manager;
+        return this;
+    }
+
+    /**
+     * Decoupled weight decay (AdamW, Loshchilov and Hutter 2019, as PyTorch's {@code AdamW}): each step first scales
+     * {@code x} by {@code 1 - lr weightDecay}. Returns this.
+     */
+    public TensorAdam withWeightDecay(double weightDecay) {
+        if (!(weightDecay >= 0) || !Double.isFinite(weightDecay)) {
+            throw new IllegalArgumentException("weight decay must be finite and >= 0, got " + weightDecay);
+        }
+        this.weightDecay = weightDecay;
+        return this;
+    }
+
     /** One step from {@code x} with gradient {@code g}; returns the new iterate ({@code x} is not modified). */
     public NDArray step(NDArray x, NDArray g) {
         if (!x.getShape().equals(g.getShape())) {
             throw new IllegalArgumentException("gradient shape " + g.getShape() + " differs from x's " + x.getShape());
         }
         k++;
-        NDArray mNext = m == null ? g.mul(1 - beta1) : m.mul(beta1).add(g.mul(1 - beta1));
-        NDArray vNext = v == null ? g.square().mul(1 - beta2) : v.mul(beta2).add(g.square().mul(1 - beta2));
+        // every temporary is closed here: the moments may live on a long-lived manager (keepOn), where a result of
+        // m.op(...) would otherwise stay until that manager closes
+        NDArray mNext = g.mul(1 - beta1);
+        if (m != null) {
+            try (NDArray ms = m.mul(beta1); NDArray gs = mNext) {
+                mNext = gs.add(ms);
+            }
+        }
+        NDArray vNext;
+        try (NDArray g2 = g.square()) {
+            vNext = g2.mul(1 - beta2);
+        }
+        if (v != null) {
+            try (NDArray vs = v.mul(beta2); NDArray gs = vNext) {
+                vNext = gs.add(vs);
+            }
+        }
         close();
         m = mNext;
         v = vNext;
-        m.attach(x.getManager());
-        v.attach(x.getManager());
+        m.attach(home != null ? home : x.getManager());
+        v.attach(home != null ? home : x.getManager());
         double c1 = 1 - Math.pow(beta1, k);
         double c2 = 1 - Math.pow(beta2, k);
-        NDArray denom = v.div(c2).sqrt().add(eps);
-        return x.sub(m.div(c1).div(denom).mul(lr));
+        NDArray out;
+        try (NDArray vHat = v.div(c2); NDArray root = vHat.sqrt(); NDArray denom = root.add(eps);
+             NDArray mHat = m.div(c1); NDArray ratio = mHat.div(denom); NDArray update = ratio.mul(lr)) {
+            if (weightDecay > 0) {
+                try (NDArray decayed = x.mul(1 - lr * weightDecay)) {
+                    out = decayed.sub(update);
+                }
+            } else {
+                out = x.sub(update);
+            }
+        }
+        return out;
     }
 
     /** The number of steps taken. */
