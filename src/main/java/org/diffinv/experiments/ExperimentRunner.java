@@ -20,6 +20,9 @@ import org.diffinv.priors.EpsPrior;
 import org.diffinv.solvers.Problem;
 import org.diffinv.solvers.Reconstruction;
 import org.diffinv.solvers.Run;
+import org.diffinv.solvers.LatentPrior;
+import org.diffinv.solvers.LatentSolver;
+import org.diffinv.solvers.LatentSolverRegistry;
 import org.diffinv.solvers.Solver;
 import org.diffinv.solvers.SolverRegistry;
 import org.diffinv.train.Quality;
@@ -38,7 +41,8 @@ import java.util.Map;
 import java.util.function.BiFunction;
 
 /**
- * The experiment runner: tasks x solvers x fixed test images x seeds on a pixel prior, into one Tablesaw table with
+ * The experiment runner: tasks x solvers x fixed test images x seeds on a pixel prior (and, with
+ * {@link #withLatentPrior}, latent solvers on a latent prior in the same run), into one Tablesaw table with
  * quality (PSNR, SSIM, perceptual-kit, and FD-kit when at least {@link #FD_MIN_IMAGES} images are solved), every
  * cost column of the ledger, and, with {@link #compareWithPaper}, the paper's value and an "ordering reproduced?"
  * column. A live progress bar follows the solves; {@link #grids} gives one image grid per task.
@@ -57,6 +61,8 @@ public final class ExperimentRunner {
     private final FashionMnist test;
     private final Map<String, NDArray> lastGrid = new LinkedHashMap<>();
     private BiFunction<String, Task, Solver<?>> solverFactory;
+    private LatentPrior latentPrior;
+    private BiFunction<String, Task, LatentSolver<?>> latentFactory;
 
     /**
      * A runner on {@code prior}, measuring with the feature network {@code features} on the test split
@@ -72,6 +78,24 @@ public final class ExperimentRunner {
     /** Replaces how a method name becomes a solver for a task (default: the registry's paper defaults). */
     public ExperimentRunner withSolvers(BiFunction<String, Task, Solver<?>> factory) {
         this.solverFactory = factory;
+        return this;
+    }
+
+    /**
+     * Adds a latent prior, so that latent solvers ({@link LatentSolverRegistry}) can be run by name beside the pixel
+     * ones, with their paper defaults on the latent prior's schedule (override with {@link #withLatentSolvers}).
+     */
+    public ExperimentRunner withLatentPrior(LatentPrior prior) {
+        this.latentPrior = prior;
+        if (latentFactory == null) {
+            this.latentFactory = (name, task) -> LatentSolverRegistry.paper(name, prior.eps().schedule(), task.kind());
+        }
+        return this;
+    }
+
+    /** Replaces how a latent method name becomes a latent solver for a task. */
+    public ExperimentRunner withLatentSolvers(BiFunction<String, Task, LatentSolver<?>> factory) {
+        this.latentFactory = factory;
         return this;
     }
 
@@ -134,8 +158,16 @@ public final class ExperimentRunner {
                         List<String> labels = new ArrayList<>(List.of("x", "y"));
                         for (String method : methods) {
                             progress.setMessage(task.name() + " / " + method + " / seed " + seed);
-                            Solver<?> solver = solverFactory.apply(method, task);
-                            Reconstruction r = solver.solveAny(problem, prior, Run.seeded(seed));
+                            Reconstruction r;
+                            if (LatentSolverRegistry.contains(method)) {
+                                if (latentPrior == null) {
+                                    throw new IllegalArgumentException("'" + method + "' is a latent solver: give the "
+                                            + "runner a latent prior (withLatentPrior) to run it");
+                                }
+                                r = latentFactory.apply(method, task).solveAny(problem, latentPrior, Run.seeded(seed));
+                            } else {
+                                r = solverFactory.apply(method, task).solveAny(problem, prior, Run.seeded(seed));
+                            }
                             r.xHat().attach(s);
                             NDArray xHat = r.xHat().clip(-1, 1);
                             addRow(table, task, method, seed, x, xHat, r.cost());

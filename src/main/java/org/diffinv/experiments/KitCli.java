@@ -58,8 +58,13 @@ public final class KitCli {
         for (SolverRegistry.Entry e : SolverRegistry.entries()) {
             System.out.printf("  %-10s tier %-8s %s%n", e.name(), e.tier(), e.citation());
         }
+        System.out.println("Latent solvers (org.diffinv.solvers.LatentSolverRegistry; on the latent prior, null prompt):");
+        for (org.diffinv.solvers.LatentSolverRegistry.Entry e : org.diffinv.solvers.LatentSolverRegistry.entries()) {
+            System.out.printf("  %-10s tier %-8s %s%n", e.name(), e.tier(), e.citation());
+        }
         System.out.println("Priors (data/checkpoints):");
         System.out.println("  pixel-unet   the pixel eps-UNet on 32x32 Fashion-MNIST (DDPM linear schedule, T = 1000)");
+        System.out.println("  latent-unet  the prompt-conditioned latent eps-UNet with its KL autoencoder (latent solvers)");
     }
 
     /** {@code kit posterior}: the exact-posterior benchmark. */

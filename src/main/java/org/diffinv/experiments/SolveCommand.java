@@ -6,6 +6,9 @@ import org.diffinv.nn.Checkpoints;
 import org.diffinv.nn.FeatureClassifier;
 import org.diffinv.notebook.Results;
 import org.diffinv.priors.UNetEpsPrior;
+import org.diffinv.solvers.LatentPrior;
+import org.diffinv.solvers.LatentSolver;
+import org.diffinv.solvers.LatentSolverRegistry;
 import org.diffinv.solvers.SolverRegistry;
 import tech.tablesaw.api.Table;
 
@@ -19,7 +22,8 @@ import java.util.Map;
  * {@code kit solve --task T --method M[,M2] [--prior pixel-unet] [--images 0-7] [--seed S[,S2]] [--set NAME=V]
  * [--split test|validation]}: reconstructions of fixed test images (or, with {@code --split validation}, of
  * validation images chosen by the same class-balanced rule, for tuning) from the command line; prints the metrics-and-cost table and writes it as CSV with a PNG grid
- * (x, y, x_hat per method) under {@code results/solve/}.
+ * (x, y, x_hat per method) under {@code results/solve/}. Latent solvers ({@code ldps}, {@code psld}, ...) run on the
+ * shipped latent prior (loaded when one is asked for, at the null prompt) in the same table as the pixel ones.
  */
 final class SolveCommand {
 
@@ -68,7 +72,8 @@ final class SolveCommand {
             throw new IllegalArgumentException("solve needs --task; one of " + Tasks.names());
         }
         if (methods.isEmpty()) {
-            throw new IllegalArgumentException("solve needs --method; one of " + SolverRegistry.names());
+            throw new IllegalArgumentException("solve needs --method; one of " + SolverRegistry.names()
+                    + " or a latent solver " + LatentSolverRegistry.names());
         }
         if (!priorName.equals("pixel-unet")) {
             throw new IllegalArgumentException("prior '" + priorName + "' is not a pixel prior the pixel solvers can use;"
@@ -78,8 +83,13 @@ final class SolveCommand {
             seeds.add(0L);
         }
         Task t = Tasks.get(task);
-        for (String m : methods) {
-            SolverRegistry.paper(m, org.diffinv.diffusion.NoiseSchedule.ddpmLinear(), t.kind()); // fail fast on names
+        boolean latent = false;
+        for (String m : methods) { // fail fast on names
+            if (LatentSolverRegistry.contains(m)) {
+                latent = true;
+            } else {
+                SolverRegistry.paper(m, org.diffinv.diffusion.NoiseSchedule.ddpmLinear(), t.kind());
+            }
         }
         int[] positions = ExperimentRunner.positions(images);
         try (NDManager manager = NDManager.newBaseManager()) {
@@ -93,6 +103,16 @@ final class SolveCommand {
                 }
                 return s;
             });
+            if (latent) {
+                LatentPrior latentPrior = LatentPrior.shipped(manager, "");
+                runner.withLatentPrior(latentPrior).withLatentSolvers((name, tk) -> {
+                    LatentSolver<?> s = LatentSolverRegistry.paper(name, latentPrior.eps().schedule(), tk.kind());
+                    for (Map.Entry<String, Double> e : sets.entrySet()) {
+                        s = LatentSolverRegistry.withParameter(s, e.getKey(), e.getValue());
+                    }
+                    return s;
+                });
+            }
             Table table = runner.run(manager, List.of(t), methods, positions,
                     seeds.stream().mapToLong(Long::longValue).toArray());
             System.out.println(table.printAll());

@@ -33,4 +33,18 @@ public record LatentPrior(ConditionalEpsPrior eps, Autoencoder ae, NDArray c, ND
     public EpsPrior atCondition() {
         return eps.withCondition(c);
     }
+
+    /**
+     * The kit's shipped latent prior ({@code data/checkpoints/latent-unet} with its autoencoder) at the condition of
+     * {@code prompt}, with the null prompt {@code ""} as {@code cNull}. The latent solvers of PSLD's tables run
+     * unconditionally: {@code prompt = ""} (as PSLD's Stable Diffusion runs condition on the empty prompt's
+     * embedding, not on zeros).
+     *
+     * @throws IllegalArgumentException (from the loaders) naming a missing checkpoint file
+     */
+    public static LatentPrior shipped(ai.djl.ndarray.NDManager manager, String prompt) {
+        org.diffinv.priors.LatentEpsPrior eps = org.diffinv.priors.LatentEpsPrior.load(manager);
+        org.diffinv.priors.KlAutoencoderModel ae = org.diffinv.priors.KlAutoencoderModel.load(manager);
+        return new LatentPrior(eps, ae, eps.promptEmbedding(manager, prompt), eps.promptEmbedding(manager, ""));
+    }
 }

@@ -37,6 +37,16 @@ public interface LatentSolver<O extends Operator> {
     }
 
     /**
+     * Solves a problem whose operator tier is only known at run time (task registries, the command line).
+     *
+     * @throws IllegalArgumentException naming this solver, the operator and the tiers when the operator is below
+     *     {@link #tier()}
+     */
+    default Reconstruction solveAny(Problem<?> problem, LatentPrior prior, Run run) {
+        return solve(requireTier(problem), prior, run);
+    }
+
+    /**
      * {@code problem} typed for this solver's tier, or a clear error naming the solver, the operator and both tiers.
      */
     @SuppressWarnings("unchecked")

@@ -63,6 +63,16 @@ public final class SolverRegistry {
      * @throws IllegalArgumentException naming the solver's numeric parameters when {@code name} is not one of them
      */
     public static Solver<?> withParameter(Solver<?> solver, String name, double value) {
+        return withParameter(solver, solver.name(), name, value);
+    }
+
+    /**
+     * The reflective copy behind {@link #withParameter(Solver, String, double)} and
+     * {@link LatentSolverRegistry#withParameter}: {@code solver}'s {@code params()} record with the numeric component
+     * {@code name} set to {@code value}, passed to the solver class's constructor taking that record.
+     */
+    @SuppressWarnings("unchecked")
+    static <T> T withParameter(T solver, String solverName, String name, double value) {
         try {
             Object params = solver.getClass().getMethod("params").invoke(solver);
             Class<?> type = params.getClass();
@@ -83,18 +93,18 @@ public final class SolverRegistry {
                 }
             }
             if (!found) {
-                throw new IllegalArgumentException(solver.name() + " has no numeric parameter '" + name
+                throw new IllegalArgumentException(solverName + " has no numeric parameter '" + name
                         + "'; its numeric parameters: " + numeric);
             }
             Object changed = type.getDeclaredConstructor(types).newInstance(values);
-            return (Solver<?>) solver.getClass().getConstructor(type).newInstance(changed);
+            return (T) solver.getClass().getConstructor(type).newInstance(changed);
         } catch (java.lang.reflect.InvocationTargetException e) {
             if (e.getCause() instanceof IllegalArgumentException iae) {
                 throw iae;
             }
             throw new IllegalStateException(e.getCause());
         } catch (ReflectiveOperationException e) {
-            throw new IllegalArgumentException(solver.name() + " does not expose a Params record to change: " + e);
+            throw new IllegalArgumentException(solverName + " does not expose a Params record to change: " + e);
         }
     }
 
@@ -116,7 +126,12 @@ public final class SolverRegistry {
     public static Solver<?> paper(String name, NoiseSchedule schedule, TaskKind kind) {
         Entry e = ENTRIES.get(name);
         if (e == null) {
-            throw new IllegalArgumentException("no solver named '" + name + "'; known solvers: " + names());
+            if (LatentSolverRegistry.names().contains(name)) {
+                throw new IllegalArgumentException("'" + name + "' is a latent solver: it needs a latent prior "
+                        + "(LatentSolverRegistry.paper); pixel solvers: " + names());
+            }
+            throw new IllegalArgumentException("no solver named '" + name + "'; known solvers: " + names()
+                    + ", latent solvers: " + LatentSolverRegistry.names());
         }
         return e.paper().apply(schedule, kind);
     }
