@@ -17,11 +17,20 @@ import org.diffinv.operators.LinearOperator;
 import org.diffinv.operators.Masks;
 import org.diffinv.operators.MeasurementNoise;
 import org.diffinv.operators.SuperResolution;
+import org.diffinv.priors.ConditionalEpsPrior;
 import org.diffinv.priors.GaussianMixturePrior;
+import org.diffinv.priors.LinearAutoencoder;
 import org.diffinv.priors.ImageLikeMixtures;
 import org.diffinv.solvers.AdmmTv;
 import org.diffinv.solvers.Daps;
 import org.diffinv.solvers.Dds;
+import org.diffinv.solvers.GmlDps;
+import org.diffinv.solvers.LatentPrior;
+import org.diffinv.solvers.LatentSolver;
+import org.diffinv.solvers.Ldir;
+import org.diffinv.solvers.Ldps;
+import org.diffinv.solvers.Psld;
+import org.diffinv.solvers.ReSample;
 import org.diffinv.solvers.Ddrm;
 import org.diffinv.solvers.DiffPir;
 import org.diffinv.solvers.Mcg;
@@ -204,23 +213,103 @@ public final class ExactPosteriorBenchmark {
                     for (Entry e : solvers) {
                         progress.setMessage(sc.name() + " / " + e.label());
                         try (Reconstruction r = e.solver().solveAny(problem, prior, Run.seeded(seed + 5))) {
-                            double[][] got = rows(r.xHat());
-                            double sw = SlicedWasserstein.distance(got, exact, DIRECTIONS, NoiseSource.seeded(seed + 4));
-                            double meanError = rms(columnMean(got), postMean);
-                            table.stringColumn("scenario").append(sc.name());
-                            table.stringColumn("method").append(e.label());
-                            table.intColumn("samples").append(samples);
-                            table.doubleColumn("sw").append(sw);
-                            table.doubleColumn("swFloor").append(floor);
-                            table.doubleColumn("meanError").append(meanError);
-                            table.doubleColumn("priorMeanError").append(priorMeanError);
-                            table.longColumn("nfe").append(r.cost().nfe());
-                            table.longColumn("vjp").append(r.cost().vjp());
-                            table.doubleColumn("seconds").append(r.cost().seconds());
+                            addRow(table, sc.name(), e.label(), r, exact, floor, postMean, priorMeanError, seed);
                         }
                         progress.step();
                     }
                 }
+            }
+        }
+        return table;
+    }
+
+    private static void addRow(Table table, String scenario, String label, Reconstruction r, double[][] exact,
+            double floor, double[] postMean, double priorMeanError, long seed) {
+        double[][] got = rows(r.xHat());
+        double sw = SlicedWasserstein.distance(got, exact, DIRECTIONS, NoiseSource.seeded(seed + 4));
+        table.stringColumn("scenario").append(scenario);
+        table.stringColumn("method").append(label);
+        table.intColumn("samples").append(got.length);
+        table.doubleColumn("sw").append(sw);
+        table.doubleColumn("swFloor").append(floor);
+        table.doubleColumn("meanError").append(rms(columnMean(got), postMean));
+        table.doubleColumn("priorMeanError").append(priorMeanError);
+        table.longColumn("nfe").append(r.cost().nfe());
+        table.longColumn("vjp").append(r.cost().vjp());
+        table.doubleColumn("seconds").append(r.cost().seconds());
+    }
+
+    /** A named latent solver configuration of the benchmark. */
+    public record LatentEntry(String label, LatentSolver<?> solver) {
+    }
+
+    /**
+     * The latent solvers of a mode on {@code schedule}, on the latent scenario: LDPS, GML-DPS and PSLD (omega = 0.3,
+     * unsquared norms, gamma = 0.1), LDIR (rho = 0.05) and ReSample (100 latent / 200 pixel optimisation iterations),
+     * each at 50 (smoke), 200 (quick) or 1000 (full) DDIM steps. The step sizes are the ones measured on the exact
+     * Gaussian latent test ({@code LatentSolversExactTest}).
+     */
+    public static List<LatentEntry> latentSolvers(NoiseSchedule schedule, RunMode mode) {
+        int steps = mode.pick(50, 200, 1000);
+        TimeGrid grid = TimeGrid.ddimUniform(schedule, steps);
+        List<LatentEntry> out = new ArrayList<>();
+        out.add(new LatentEntry("ldps-" + steps, new Ldps(new Ldps.Params(grid, 0, 0.3, 1))));
+        out.add(new LatentEntry("gml-dps-" + steps, new GmlDps(new GmlDps.Params(grid, 0, 0.3, 0.1, 1))));
+        out.add(new LatentEntry("psld-" + steps, new Psld(new Psld.Params(grid, 0, 0.3, 0.1, 1, false, false))));
+        out.add(new LatentEntry("ldir-" + steps, new Ldir(Ldir.Params.paper(schedule, TaskKind.INPAINTING)
+                .withGrid(grid))));
+        out.add(new LatentEntry("resample-" + steps, new ReSample(ReSample.Params.paper(schedule, TaskKind.INPAINTING)
+                .withGrid(TimeGrid.ldm(schedule, Math.min(steps, schedule.steps() / 2))).withIterations(100, 200))));
+        return out;
+    }
+
+    /**
+     * The latent scenario, the exact setting of the latent solvers: images {@code 1 x 8 x 8}, a linear autoencoder
+     * with orthonormal decoder {@code D(z) = W z} ({@link LinearAutoencoder#orthonormal}, seeded) from {@code 1 x 4 x 4}
+     * latents, an image-like Gaussian-mixture prior on the latents, random inpainting keeping half the pixels and
+     * {@code sigma_y} as the pixel scenarios. The exact posterior of {@code z} is the mixture's posterior under the
+     * linear operator {@code A o D}; decoded, its draws are compared with each solver's images as in {@link #run}.
+     * Rows are labelled with scenario {@code "latent inpaint-random 8x8"}.
+     */
+    public static Table runLatent(List<LatentEntry> solvers, int samples, long seed) {
+        Table table = Table.create("exact-posterior benchmark, latent",
+                StringColumn.create("scenario"), StringColumn.create("method"), IntColumn.create("samples"),
+                DoubleColumn.create("sw"), DoubleColumn.create("swFloor"), DoubleColumn.create("meanError"),
+                DoubleColumn.create("priorMeanError"), LongColumn.create("nfe"), LongColumn.create("vjp"),
+                DoubleColumn.create("seconds"));
+        NoiseSchedule schedule = NoiseSchedule.ddpmLinear();
+        String scenario = "latent inpaint-random 8x8";
+        Shape image = new Shape(1, 8, 8);
+        Shape latent = new Shape(1, 4, 4);
+        try (Progress progress = Progress.start("exact-posterior benchmark, latent", solvers.size());
+             NDManager manager = NDManager.newBaseManager()) {
+            LinearAutoencoder ae = LinearAutoencoder.orthonormal(image, latent, NoiseSource.seeded(seed + 11));
+            GaussianMixturePrior latentPrior = ImageLikeMixtures.of(schedule, 4, 4, 3, seed);
+            LinearOperator a = new Inpainting(Masks.randomPixels(1, 8, 8, 0.5, NoiseSource.seeded(7)));
+            MeasurementNoise noise = MeasurementNoise.ofUnitRange(0.05);
+            NoiseSource draws = NoiseSource.seeded(seed + 1);
+            NDArray x = ae.decode(latentPrior.sample(manager, 1, DataType.FLOAT64, draws));
+            Problem<LinearOperator> single = Problem.measure(a, x, noise, draws);
+            GaussianMixturePrior posterior = latentPrior.posterior(ae.decoderOperator().then(a), single.y(),
+                    noise.sigma());
+            double[][] exact = rows(ae.decode(posterior.sample(manager, samples, DataType.FLOAT64,
+                    NoiseSource.seeded(seed + 2))));
+            double[][] exact2 = rows(ae.decode(posterior.sample(manager, samples, DataType.FLOAT64,
+                    NoiseSource.seeded(seed + 3))));
+            double floor = SlicedWasserstein.distance(exact, exact2, DIRECTIONS, NoiseSource.seeded(seed + 4));
+            double[] postMean = rows(ae.decode(manager.create(posterior.mean(), new Shape(1).addAll(latent))))[0];
+            double[] priorMean = rows(ae.decode(manager.create(latentPrior.mean(), new Shape(1).addAll(latent))))[0];
+            double priorMeanError = rms(priorMean, postMean);
+            NDArray c = manager.zeros(new Shape(1, 1, 1), DataType.FLOAT64);
+            LatentPrior prior = new LatentPrior(ConditionalEpsPrior.ignoringCondition(latentPrior), ae, c, c);
+            Problem<LinearOperator> problem = Problem.of(a, single.y().repeat(0, samples), noise,
+                    new Shape(samples).addAll(image));
+            for (LatentEntry e : solvers) {
+                progress.setMessage(scenario + " / " + e.label());
+                try (Reconstruction r = e.solver().solveAny(problem, prior, Run.seeded(seed + 5))) {
+                    addRow(table, scenario, e.label(), r, exact, floor, postMean, priorMeanError, seed);
+                }
+                progress.step();
             }
         }
         return table;

@@ -88,14 +88,24 @@ public final class KitCli {
                 entries.add(e);
             }
         }
-        if (entries.isEmpty()) {
+        List<ExactPosteriorBenchmark.LatentEntry> latent = new ArrayList<>();
+        for (ExactPosteriorBenchmark.LatentEntry e : ExactPosteriorBenchmark.latentSolvers(
+                org.diffinv.diffusion.NoiseSchedule.ddpmLinear(), mode)) {
+            if (only == null || only.contains(e.solver().name())) {
+                latent.add(e);
+            }
+        }
+        if (entries.isEmpty() && latent.isEmpty()) {
             throw new IllegalArgumentException("no solver left after --solvers " + only + "; known: "
-                    + SolverRegistry.names());
+                    + SolverRegistry.names() + " and latent " + org.diffinv.solvers.LatentSolverRegistry.names());
         }
         System.out.println("[kit] exact-posterior benchmark, mode " + mode.label() + ", "
                 + ExactPosteriorBenchmark.samples(mode) + " posterior samples per solver");
         Table table = ExactPosteriorBenchmark.run(ExactPosteriorBenchmark.scenarios(mode), entries,
                 ExactPosteriorBenchmark.samples(mode), seed);
+        if (!latent.isEmpty()) {
+            table.append(ExactPosteriorBenchmark.runLatent(latent, ExactPosteriorBenchmark.samples(mode), seed));
+        }
         System.out.println(table.printAll());
         Results results = Results.forRun("posterior");
         System.out.println("[kit] wrote " + results.saveCsv("exact-posterior-" + mode.label() + ".csv", table));

@@ -69,6 +69,26 @@ class ExactPosteriorBenchmarkTest {
         }
     }
 
+    /**
+     * The latent scenario (linear autoencoder, Gaussian-mixture latent prior) at 50 steps: every latent solver's sample
+     * mean is far closer to the exact posterior mean than the prior mean is (a third; ReSample's hard consistency also
+     * fits the noise, so 0.4), and none beats the exact floor beyond Monte-Carlo spread.
+     */
+    @Test
+    void latentSolversMeetTheirBounds() {
+        Table t = ExactPosteriorBenchmark.runLatent(
+                ExactPosteriorBenchmark.latentSolvers(NoiseSchedule.ddpmLinear(), RunMode.SMOKE), 128, 0);
+        assertEquals(5, t.rowCount());
+        for (int i = 0; i < t.rowCount(); i++) {
+            String method = t.stringColumn("method").get(i);
+            double meanError = t.doubleColumn("meanError").get(i);
+            double priorError = t.doubleColumn("priorMeanError").get(i);
+            double bound = method.startsWith("resample") ? 0.4 : 1 / 3.0;
+            assertTrue(meanError < bound * priorError, method + ": mean error " + meanError + " vs prior " + priorError);
+            assertTrue(t.doubleColumn("sw").get(i) > 0.8 * t.doubleColumn("swFloor").get(i));
+        }
+    }
+
     /** Two sets differing by a shift c are SW_2 = |c| / sqrt(d) apart in expectation over directions. */
     @Test
     void slicedWassersteinOfAShift() {
