@@ -183,6 +183,47 @@ public final class ExperimentRunner {
         return table;
     }
 
+    /**
+     * A one-parameter sweep of one method on one task: for each value the method's solver (the current factory's, pixel
+     * or latent) with its numeric hyperparameter {@code parameter} set to the value
+     * ({@link SolverRegistry#withParameter}, {@link LatentSolverRegistry#withParameter}), run as {@link #run} does;
+     * one row per value and seed, with the value in a column named after the parameter. The factories are restored
+     * afterwards.
+     */
+    public Table sweep(NDManager manager, Task task, String method, String parameter, double[] values, int[] positions,
+            long[] seeds) {
+        if (values == null || values.length == 0) {
+            throw new IllegalArgumentException("a sweep of '" + parameter + "' needs at least one value");
+        }
+        BiFunction<String, Task, Solver<?>> pixel = solverFactory;
+        BiFunction<String, Task, LatentSolver<?>> latent = latentFactory;
+        Table out = null;
+        DoubleColumn column = DoubleColumn.create(parameter);
+        try {
+            for (double v : values) {
+                if (LatentSolverRegistry.contains(method)) {
+                    if (latent == null) {
+                        throw new IllegalArgumentException("'" + method + "' is a latent solver: give the runner a "
+                                + "latent prior (withLatentPrior) to sweep it");
+                    }
+                    latentFactory = (name, t) -> LatentSolverRegistry.withParameter(latent.apply(name, t), parameter, v);
+                } else {
+                    solverFactory = (name, t) -> SolverRegistry.withParameter(pixel.apply(name, t), parameter, v);
+                }
+                Table t = run(manager, List.of(task), List.of(method), positions, seeds);
+                for (int i = 0; i < t.rowCount(); i++) {
+                    column.append(v);
+                }
+                out = out == null ? t : out.append(t);
+            }
+        } finally {
+            solverFactory = pixel;
+            latentFactory = latent;
+        }
+        out.insertColumn(2, column);
+        return out;
+    }
+
     /** The image grid of the last seed of each task: rows x, y, then one row per method. */
     public Map<String, BufferedImage> grids() {
         Map<String, BufferedImage> out = new LinkedHashMap<>();
