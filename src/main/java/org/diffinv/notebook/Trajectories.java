@@ -41,4 +41,38 @@ public final class Trajectories {
         return ImageGrid.builder().optScale(scale).optColumnLabels(labels).addRow("x_t", xt).addRow("x0Hat", x0)
                 .build();
     }
+
+    /**
+     * The trajectory of a latent solver seen through the decoder: for image {@code index} of the batch, the decoded
+     * iterate {@code D(z_t)} above and the decoded estimate {@code D(z0Hat)} below at each recorded step (latents are
+     * decoded, never clipped; the images are clipped to [-1, 1] for display).
+     */
+    public static BufferedImage decodedGrid(List<Snapshot> snapshots, org.diffinv.priors.Autoencoder ae, int index,
+            int scale) {
+        if (snapshots == null || snapshots.isEmpty()) {
+            throw new IllegalArgumentException("no snapshots to draw: run the solver with Run.recordSnapshots(k), k > 0");
+        }
+        long n = snapshots.get(0).xt().getShape().get(0);
+        if (index < 0 || index >= n) {
+            throw new IllegalArgumentException("image index " + index + " is outside the batch [0, " + (n - 1) + "]");
+        }
+        List<BufferedImage> zt = new ArrayList<>();
+        List<BufferedImage> z0 = new ArrayList<>();
+        List<String> labels = new ArrayList<>();
+        for (Snapshot s : snapshots) {
+            try (ai.djl.ndarray.NDManager scope = s.xt().getManager().newSubManager()) {
+                NDArray a = s.xt().get(index + ":" + (index + 1));
+                NDArray b = s.x0Hat().get(index + ":" + (index + 1));
+                a.attach(scope);
+                b.attach(scope);
+                NDArray da = ae.decode(a).clip(-1, 1);
+                NDArray db = ae.decode(b).clip(-1, 1);
+                zt.add(Images.toImage(da.get(0)));
+                z0.add(Images.toImage(db.get(0)));
+            }
+            labels.add("t=" + s.t());
+        }
+        return ImageGrid.builder().optScale(scale).optColumnLabels(labels).addRow("D(z_t)", zt)
+                .addRow("D(z0Hat)", z0).build();
+    }
 }

@@ -49,8 +49,28 @@ class RegistriesTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> SolverRegistry.withParameter(ddrm, "eta", 2));
         assertTrue(e.getMessage().contains("[0, 1]"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> SolverRegistry.paper("daps", s, TaskKind.INPAINTING));
-        assertTrue(e.getMessage().contains("dps"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> SolverRegistry.paper("dpz", s, TaskKind.INPAINTING));
+        assertTrue(e.getMessage().contains("dps") && e.getMessage().contains("psld"), e.getMessage());
+    }
+
+    @Test
+    void latentSolversHaveTheirOwnRegistryAndClearErrors() {
+        NoiseSchedule s = NoiseSchedule.ldmScaledLinear();
+        assertEquals(java.util.List.of("ldps", "gml-dps", "psld", "ldir", "resample"),
+                org.diffinv.solvers.LatentSolverRegistry.names());
+        org.diffinv.solvers.LatentSolver<?> psld = org.diffinv.solvers.LatentSolverRegistry.withParameter(
+                org.diffinv.solvers.LatentSolverRegistry.paper("psld", s, TaskKind.INPAINTING), "gamma", 0.3);
+        assertEquals(0.3, ((org.diffinv.solvers.Psld) psld).params().gamma());
+        assertEquals("linear", org.diffinv.solvers.LatentSolverRegistry.entries().get(2).tier());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SolverRegistry.paper("psld", NoiseSchedule.ddpmLinear(), TaskKind.INPAINTING));
+        assertTrue(e.getMessage().contains("latent solver") && e.getMessage().contains("latent prior"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> org.diffinv.solvers.LatentSolverRegistry.paper("dps", s, TaskKind.INPAINTING));
+        assertTrue(e.getMessage().contains("ldps"), e.getMessage());
+        for (String name : SolverRegistry.names()) {
+            assertTrue(!org.diffinv.solvers.LatentSolverRegistry.contains(name), name + " is in both registries");
+        }
     }
 
     @Test
