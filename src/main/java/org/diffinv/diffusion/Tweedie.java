@@ -1,6 +1,7 @@
 package org.diffinv.diffusion;
 
 import ai.djl.ndarray.NDArray;
+import org.diffinv.util.Scalars;
 
 /**
  * Tweedie's formula for an eps-predicting prior on a variance-preserving schedule, and its inverse.
@@ -31,7 +32,7 @@ public final class Tweedie {
             throw new IllegalArgumentException("Tweedie needs abar in (0, 1], got " + alphaBar);
         }
         checkSameShape(xt, eps, "x_t", "eps");
-        return xt.mul(Math.sqrt(1 / alphaBar)).sub(eps.mul(Math.sqrt(1 / alphaBar - 1)));
+        return Scalars.mul(xt, Math.sqrt(1 / alphaBar)).sub(Scalars.mul(eps, Math.sqrt(1 / alphaBar - 1)));
     }
 
     /** {@link #x0FromEps(NDArray, NDArray, double)} at time index {@code t} of {@code schedule}. */
@@ -51,7 +52,7 @@ public final class Tweedie {
             throw new IllegalArgumentException("eps from x0 needs abar in (0, 1), got " + alphaBar);
         }
         checkSameShape(xt, x0, "x_t", "x0");
-        return xt.mul(Math.sqrt(1 / alphaBar)).sub(x0).div(Math.sqrt(1 / alphaBar - 1));
+        return Scalars.div(Scalars.mul(xt, Math.sqrt(1 / alphaBar)).sub(x0), Math.sqrt(1 / alphaBar - 1));
     }
 
     /** {@link #epsFromX0(NDArray, NDArray, double)} at time index {@code t} of {@code schedule}. */

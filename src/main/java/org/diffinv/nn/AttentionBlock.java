@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import org.diffinv.util.Scalars;
 
 /**
  * Multi-head spatial self-attention with optional cross-attention on a conditioning sequence, both residual
@@ -79,7 +80,7 @@ public final class AttentionBlock extends KitBlock {
 
     private NDArray attend(NDArray q, NDArray k, NDArray v) {
         double scale = 1.0 / Math.sqrt((double) channels / heads);
-        NDArray w = splitHeads(q).matMul(splitHeads(k).transpose(0, 1, 3, 2)).mul(scale).softmax(-1);
+        NDArray w = Scalars.mul(splitHeads(q).matMul(splitHeads(k).transpose(0, 1, 3, 2)), scale).softmax(-1);
         NDArray o = w.matMul(splitHeads(v)).transpose(0, 2, 1, 3);
         Shape s = o.getShape();
         return o.reshape(s.get(0), s.get(1), channels);

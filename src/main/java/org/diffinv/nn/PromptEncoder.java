@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.diffinv.util.Scalars;
 
 /**
  * A tiny text encoder for the kit's captions (the stand-in for CLIP's text encoder in latent diffusion, Rombach
@@ -158,7 +159,7 @@ public final class PromptEncoder extends KitBlock {
         NDArray q = qkvParts.get(0).reshape(n, length, heads, d).transpose(0, 2, 1, 3);
         NDArray k = qkvParts.get(1).reshape(n, length, heads, d).transpose(0, 2, 1, 3);
         NDArray v = qkvParts.get(2).reshape(n, length, heads, d).transpose(0, 2, 1, 3);
-        NDArray w = q.matMul(k.transpose(0, 1, 3, 2)).mul(1.0 / Math.sqrt(d)).softmax(-1);
+        NDArray w = Scalars.mul(q.matMul(k.transpose(0, 1, 3, 2)), 1.0 / Math.sqrt(d)).softmax(-1);
         NDArray a = w.matMul(v).transpose(0, 2, 1, 3).reshape(n, length, dim);
         h = h.add(run(proj, ps, a, training));
         h = h.add(run(mlp2, ps, silu(run(mlp1, ps, run(norm2, ps, h, training), training)), training));

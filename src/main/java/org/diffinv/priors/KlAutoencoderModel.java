@@ -16,6 +16,7 @@ import org.diffinv.nn.ModelFiles;
 import org.diffinv.nn.SeededInitializer;
 
 import java.nio.file.Path;
+import org.diffinv.util.Scalars;
 
 /**
  * The kit's trained KL autoencoder ({@link KlAutoencoder}: 32x32x1 images to 8x8xL latents) as an
@@ -103,7 +104,7 @@ public final class KlAutoencoderModel implements Autoencoder {
     public NDArray encode(NDArray x) {
         checkImages(x);
         NDList post = net.encode(ps, to32(x), false);
-        return back(post.get(0).mul(scale), x.getDataType());
+        return back(Scalars.mul(post.get(0), scale), x.getDataType());
     }
 
     @Override
@@ -111,9 +112,9 @@ public final class KlAutoencoderModel implements Autoencoder {
         checkImages(x);
         NDList post = net.encode(ps, to32(x), false);
         NDArray mu = post.get(0);
-        NDArray sigma = post.get(1).mul(0.5).exp();
+        NDArray sigma = Scalars.mul(post.get(1), 0.5).exp();
         NDArray xi = noise.normal(x.getManager(), mu.getShape(), DataType.FLOAT32);
-        return back(mu.add(sigma.mul(xi)).mul(scale), x.getDataType());
+        return back(Scalars.mul(mu.add(sigma.mul(xi)), scale), x.getDataType());
     }
 
     @Override
@@ -123,6 +124,6 @@ public final class KlAutoencoderModel implements Autoencoder {
             throw new IllegalArgumentException("autoencoder expects latents (N, " + latentShape().get(0) + ", "
                     + latentShape().get(1) + ", " + latentShape().get(2) + "), got " + s);
         }
-        return back(net.decode(ps, to32(z).div(scale), false), z.getDataType());
+        return back(net.decode(ps, Scalars.div(to32(z), scale), false), z.getDataType());
     }
 }

@@ -22,6 +22,7 @@ import org.diffinv.nn.UNetConfig;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import org.diffinv.util.Scalars;
 
 /**
  * The kit's prompt-conditioned latent prior (Rombach et al. 2022, Eq. 3): {@code eps_theta(z_t, t, c)} on the
@@ -175,7 +176,7 @@ public final class LatentEpsPrior implements ConditionalEpsPrior {
         if (c.get(0) == 1 && s.get(0) > 1) {
             c32 = condition.repeat(0, s.get(0));
         } else if (condition.getManager() != scope) {
-            c32 = condition.mul(1f); // a differentiable copy
+            c32 = Scalars.mul(condition, 1f); // a differentiable copy
         }
         if (c32 != condition) {
             c32.attach(scope);

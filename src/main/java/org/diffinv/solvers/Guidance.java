@@ -9,6 +9,7 @@ import org.diffinv.diffusion.Tweedie;
 import org.diffinv.metrics.CostMeter;
 import org.diffinv.operators.Operator;
 import org.diffinv.priors.EpsPrior;
+import org.diffinv.util.Scalars;
 
 /**
  * The kit's one guidance fragment: the noise prediction {@code eps = eps_theta(x_t, t)}, the Tweedie estimate
@@ -162,7 +163,7 @@ public final class Guidance {
             axes[i] = i + 1;
         }
         NDArray squared = r.square().sum(axes);
-        NDArray perSample = p == 2 ? squared : squared.pow(p / 2);
+        NDArray perSample = p == 2 ? squared : Scalars.pow(squared, p / 2);
         return perSample.sum();
     }
 

@@ -8,6 +8,7 @@ import org.diffinv.diffusion.TimeGrid;
 import org.diffinv.operators.LinearOperator;
 import org.diffinv.operators.Operator;
 import org.diffinv.priors.Autoencoder;
+import org.diffinv.util.Scalars;
 
 /**
  * The one loop of the latent DPS family (Rout et al., NeurIPS 2023, "Solving linear inverse problems provably via
@@ -80,9 +81,9 @@ final class LatentDps {
                 if (freshNoiseSigma > 0) {
                     ax = ax.add(noise.normalLike(ax).mul(freshNoiseSigma));
                 }
-                NDArray loss = Guidance.sumOfNorms(ax.sub(y), p).mul(omega);
+                NDArray loss = Scalars.mul(Guidance.sumOfNorms(ax.sub(y), p), omega);
                 if (term != null) {
-                    loss = loss.add(term.value(z0, x0).mul(gamma));
+                    loss = loss.add(Scalars.mul(term.value(z0, x0), gamma));
                 }
                 return loss;
             }

@@ -10,6 +10,7 @@ import org.diffinv.diffusion.Tweedie;
 import org.diffinv.operators.Operator;
 import org.diffinv.priors.Autoencoder;
 import org.diffinv.util.Scopes;
+import org.diffinv.util.Scalars;
 
 /**
  * ReSample (Song, Kwon, Zhang, Hu, Qu and Shen, ICLR 2024, "Solving inverse problems with latent diffusion models via
@@ -147,7 +148,7 @@ public final class ReSample implements LatentSolver<Operator> {
             axes[i] = i + 1;
         }
         long perSample = r.getShape().size() / r.getShape().get(0);
-        return r.square().sum(axes).div(perSample).sum();
+        return Scalars.div(r.square().sum(axes), perSample).sum();
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.diffinv.train;
 
+import org.diffinv.util.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -58,12 +59,12 @@ public final class AutoencoderTask implements TrainTask {
         NDList post = ae.encode(ps, x, true);
         NDArray mu = post.get(0);
         NDArray logVar = post.get(1);
-        NDArray sigma = logVar.mul(0.5).exp();
+        NDArray sigma = Scalars.mul(logVar, 0.5).exp();
         NDArray z = mu.add(sigma.mul(rng.normal(manager, mu.getShape(), DataType.FLOAT32)));
         NDArray xHat = ae.decode(ps, z, true);
         NDArray diff = xHat.sub(x);
-        NDArray kl = mu.square().add(logVar.exp()).sub(1).sub(logVar).mul(0.5).mean();
-        return diff.abs().mean().add(diff.square().mean()).add(kl.mul((float) beta)); // a double scalar would promote the 0-d loss to FLOAT64
+        NDArray kl = Scalars.mul(mu.square().add(logVar.exp()).sub(1).sub(logVar), 0.5).mean();
+        return diff.abs().mean().add(diff.square().mean()).add(Scalars.mul(kl, (float) beta)); // a double scalar would promote the 0-d loss to FLOAT64
     }
 
     /** Training images the latent scale factor is measured on: the first {@value} of the training split. */
