@@ -34,7 +34,10 @@ public final class GmlDps implements LatentSolver<Operator> {
             LatentParams.checkGamma("GML-DPS", gamma);
         }
 
-        /** The reference settings (gamma = 0.1) with the kit's measurement step size. */
+        /**
+         * The reference settings (gamma = 0.1) and the reference's measurement step size (see
+         * {@link Ldps.Params#paper}).
+         */
         public static Params paper(NoiseSchedule schedule, TaskKind kind) {
             return new Params(LatentParams.grid(schedule), 0, LatentParams.omega(kind), LatentParams.gamma(kind), 1);
         }

@@ -30,9 +30,18 @@ public final class Ldps implements LatentSolver<Operator> {
             LatentParams.check("LDPS", grid, eta, omega, p);
         }
 
-        /** The reference settings with the kit's validated step size (see {@link LatentParams#omega}). */
+        /** The reference settings: 1000 DDIM steps, eta 0, unsquared norm, omega 0.1 (0.9 for SR), the FFHQ-LDM values. */
         public static Params paper(NoiseSchedule schedule, TaskKind kind) {
             return new Params(LatentParams.grid(schedule), 0, LatentParams.omega(kind), 1);
+        }
+
+        /**
+         * The quick budget: 200 DDIM steps (eta 0, unsquared norm) with the step size validated for it on the kit's
+         * latent prior (0.3 for SR, 1 otherwise; the sweep is in {@code LatentParams.omegaAt200Steps}). GML-DPS and
+         * PSLD take the same omega.
+         */
+        public static Params quick(NoiseSchedule schedule, TaskKind kind) {
+            return new Params(TimeGrid.ddimUniform(schedule, 200), 0, LatentParams.omegaAt200Steps(kind), 1);
         }
 
         /** A copy on another grid. */

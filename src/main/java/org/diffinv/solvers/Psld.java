@@ -43,7 +43,10 @@ public final class Psld implements LatentSolver<LinearOperator> {
             LatentParams.checkGamma("PSLD", gamma);
         }
 
-        /** The reference settings (gamma = 0.1, true adjoints, no fresh noise) with the kit's measurement step size. */
+        /**
+         * The reference settings (gamma = 0.1, true adjoints, no fresh noise) and the reference's measurement step size
+         * (see {@link Ldps.Params#paper}).
+         */
         public static Params paper(NoiseSchedule schedule, TaskKind kind) {
             return new Params(LatentParams.grid(schedule), 0, LatentParams.omega(kind), LatentParams.gamma(kind), 1,
                     false, false);
