@@ -51,6 +51,25 @@ public final class PurificationSchedule {
         return new PurificationSchedule(out);
     }
 
+    /**
+     * The constant schedule: {@code rounds} rounds all at strength {@code t} (the ablation of DCDP's Figure 8 against
+     * the linearly decaying schedule).
+     *
+     * @throws IllegalArgumentException if {@code rounds < 1} or {@code t} is outside {@code [1, T]}
+     */
+    public static PurificationSchedule constant(NoiseSchedule schedule, int rounds, int t) {
+        if (rounds < 1) {
+            throw new IllegalArgumentException("DCDP needs at least 1 round K, got " + rounds);
+        }
+        if (t < 1 || t > schedule.steps()) {
+            throw new IllegalArgumentException("a constant purification strength must be in [1, " + schedule.steps()
+                    + "], got " + t);
+        }
+        int[] out = new int[rounds];
+        java.util.Arrays.fill(out, t);
+        return new PurificationSchedule(out);
+    }
+
     /** The number of rounds {@code K}. */
     public int rounds() {
         return strengths.length;

@@ -23,7 +23,9 @@ import org.diffinv.priors.LinearAutoencoder;
 import org.diffinv.priors.ImageLikeMixtures;
 import org.diffinv.solvers.AdmmTv;
 import org.diffinv.solvers.Daps;
+import org.diffinv.solvers.Dcdp;
 import org.diffinv.solvers.Dds;
+import org.diffinv.solvers.LatentDcdp;
 import org.diffinv.solvers.GmlDps;
 import org.diffinv.solvers.LatentPrior;
 import org.diffinv.solvers.LatentSolver;
@@ -126,7 +128,8 @@ public final class ExactPosteriorBenchmark {
      * Score-SDE at 100 steps in smoke, 1000 otherwise), DiffPIR (19 NFE; also 99 in full), DDS (50 steps), PnP-ADMM
      * (20 iterations, unclipped, noise levels 1 to 0.1, rho = sigma_y^2 / 0.1^2 = 1), DAPS with the likelihood's own
      * temperature {@code tau = sqrt(2) sigma_y} (50 x 2 NFE in smoke, 100 x 5 in quick, 200 x 5 in full; Langevin lr
-     * 1e-3), ADMM-TV (scico's settings) and the pseudo-inverse baselines, and DDRM (paper defaults) and PiGDM at several step counts (10 and 20 in smoke and quick, 10 to 100 in
+     * 1e-3), DCDP Versions 1 and 2 (unclipped, {@link #DCDP_EXACT_LR}), ADMM-TV (scico's settings) and the
+     * pseudo-inverse baselines, and DDRM (paper defaults) and PiGDM at several step counts (10 and 20 in smoke and quick, 10 to 100 in
      * full).
      */
     public static List<Entry> solvers(NoiseSchedule schedule, RunMode mode) {
@@ -151,6 +154,11 @@ public final class ExactPosteriorBenchmark {
         out.add(new Entry("daps-" + daps[0] * daps[1], new Daps(Daps.Params.paper(schedule, TaskKind.INPAINTING)
                 .withBudget(daps[0], daps[1]).withLangevinSteps(mode == RunMode.SMOKE ? 50 : 100).withLr(1e-3)
                 .withTau(Math.sqrt(2) * EXACT_SIGMA_Y))));
+        for (Dcdp.Version v : Dcdp.Version.values()) {
+            Dcdp dcdp = new Dcdp(Dcdp.Params.paper(schedule, TaskKind.SUPER_RESOLUTION, v).withClip(false)
+                    .withLr(DCDP_EXACT_LR).withTau(50));
+            out.add(new Entry(dcdp.name(), dcdp));
+        }
         out.add(new Entry("admm-tv", new AdmmTv(AdmmTv.Params.paper(TaskKind.INPAINTING))));
         out.add(new Entry("pinv", PseudoInverse.paper()));
         int[] steps = mode == RunMode.FULL ? new int[] {10, 20, 50, 100} : new int[] {10, 20};
@@ -164,6 +172,13 @@ public final class ExactPosteriorBenchmark {
         }
         return out;
     }
+
+    /**
+     * DCDP's learning rate on the exact benchmark's 8x8 scenarios: lr 4 on the mean squared error of m = 64 measured
+     * entries is the effective step {@code 2 lr / m = 0.125} on {@code 1/2 ||A x - y||^2} (K = 10 rounds of 50 steps,
+     * T0 = 400, unclipped), the step measured to fit the data within the rounds on the exact tests.
+     */
+    public static final double DCDP_EXACT_LR = 4.0;
 
     /** The measurement noise of every scenario in the working range: 0.05 in [0, 1] units is 0.1. */
     public static final double EXACT_SIGMA_Y = MeasurementNoise.ofUnitRange(0.05).sigma();
@@ -187,11 +202,7 @@ public final class ExactPosteriorBenchmark {
      * meanError, priorMeanError, nfe, vjp, seconds). The prior of every scenario uses the DDPM linear schedule.
      */
     public static Table run(List<Scenario> scenarios, List<Entry> solvers, int samples, long seed) {
-        Table table = Table.create("exact-posterior benchmark",
-                StringColumn.create("scenario"), StringColumn.create("method"), IntColumn.create("samples"),
-                DoubleColumn.create("sw"), DoubleColumn.create("swFloor"), DoubleColumn.create("meanError"),
-                DoubleColumn.create("priorMeanError"), LongColumn.create("nfe"), LongColumn.create("vjp"),
-                DoubleColumn.create("seconds"));
+        Table table = newTable("exact-posterior benchmark");
         NoiseSchedule schedule = NoiseSchedule.ddpmLinear();
         try (Progress progress = Progress.start("exact-posterior benchmark", (long) scenarios.size() * solvers.size())) {
             for (Scenario sc : scenarios) {
@@ -223,6 +234,14 @@ public final class ExactPosteriorBenchmark {
         return table;
     }
 
+    private static Table newTable(String name) {
+        return Table.create(name,
+                StringColumn.create("scenario"), StringColumn.create("method"), IntColumn.create("samples"),
+                DoubleColumn.create("sw"), DoubleColumn.create("swFloor"), DoubleColumn.create("meanError"),
+                DoubleColumn.create("priorMeanError"), LongColumn.create("nfe"), LongColumn.create("vjp"),
+                DoubleColumn.create("seconds"));
+    }
+
     private static void addRow(Table table, String scenario, String label, Reconstruction r, double[][] exact,
             double floor, double[] postMean, double priorMeanError, long seed) {
         double[][] got = rows(r.xHat());
@@ -246,8 +265,9 @@ public final class ExactPosteriorBenchmark {
     /**
      * The latent solvers of a mode on {@code schedule}, on the latent scenario: LDPS, GML-DPS and PSLD (omega = 0.3,
      * unsquared norms, gamma = 0.1), LDIR (rho = 0.05) and ReSample (100 latent / 200 pixel optimisation iterations),
-     * each at 50 (smoke), 200 (quick) or 1000 (full) DDIM steps. The step sizes are the ones measured on the exact
-     * Gaussian latent test ({@code LatentSolversExactTest}).
+     * each at 50 (smoke), 200 (quick) or 1000 (full) DDIM steps, and latent DCDP (approaches I and II, Versions 1 and 2;
+     * K = 10 rounds of 50 steps at {@link #DCDP_EXACT_LR}). The step sizes are the ones measured on the exact Gaussian
+     * latent tests ({@code LatentSolversExactTest}, {@code DcdpTest}).
      */
     public static List<LatentEntry> latentSolvers(NoiseSchedule schedule, RunMode mode) {
         int steps = mode.pick(50, 200, 1000);
@@ -258,6 +278,13 @@ public final class ExactPosteriorBenchmark {
         out.add(new LatentEntry("psld-" + steps, new Psld(new Psld.Params(grid, 0, 0.3, 0.1, 1, false, false))));
         out.add(new LatentEntry("ldir-" + steps, new Ldir(Ldir.Params.paper(schedule, TaskKind.INPAINTING)
                 .withGrid(grid))));
+        for (LatentDcdp.Approach approach : LatentDcdp.Approach.values()) {
+            for (Dcdp.Version v : Dcdp.Version.values()) {
+                LatentDcdp d = new LatentDcdp(LatentDcdp.Params.paper(schedule, TaskKind.SUPER_RESOLUTION, approach, v)
+                        .withLr(DCDP_EXACT_LR).withRounds(10, 50));
+                out.add(new LatentEntry(d.name(), d));
+            }
+        }
         out.add(new LatentEntry("resample-" + steps, new ReSample(ReSample.Params.paper(schedule, TaskKind.INPAINTING)
                 .withGrid(TimeGrid.ldm(schedule, Math.min(steps, schedule.steps() / 2))).withIterations(100, 200))));
         return out;
@@ -272,11 +299,7 @@ public final class ExactPosteriorBenchmark {
      * Rows are labelled with scenario {@code "latent inpaint-random 8x8"}.
      */
     public static Table runLatent(List<LatentEntry> solvers, int samples, long seed) {
-        Table table = Table.create("exact-posterior benchmark, latent",
-                StringColumn.create("scenario"), StringColumn.create("method"), IntColumn.create("samples"),
-                DoubleColumn.create("sw"), DoubleColumn.create("swFloor"), DoubleColumn.create("meanError"),
-                DoubleColumn.create("priorMeanError"), LongColumn.create("nfe"), LongColumn.create("vjp"),
-                DoubleColumn.create("seconds"));
+        Table table = newTable("exact-posterior benchmark, latent");
         NoiseSchedule schedule = NoiseSchedule.ddpmLinear();
         String scenario = "latent inpaint-random 8x8";
         Shape image = new Shape(1, 8, 8);

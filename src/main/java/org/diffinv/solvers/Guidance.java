@@ -60,34 +60,21 @@ public final class Guidance {
      */
     public static Result evaluate(EpsPrior prior, NDArray xt, int t, Objective objective, CostMeter meter) {
         NDManager m = xt.getManager();
-        NDArray detached = xt.stopGradient();
-        NDArray leaf = detached.duplicate();
-        detached.close();
-        leaf.attach(m);
-        leaf.setRequiresGradient(true);
-        NDArray eps;
-        NDArray x0Hat;
-        double lossValue;
-        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            eps = prior.eps(leaf, t);
-            x0Hat = Tweedie.x0FromEps(prior.schedule(), leaf, eps, t);
-            NDArray loss = objective.loss(eps, x0Hat);
-            if (loss.getShape().size() != 1) {
-                throw new IllegalArgumentException("a guidance objective must return a scalar, got shape "
-                        + loss.getShape());
-            }
-            try (NDArray d = loss.stopGradient().toType(DataType.FLOAT64, true)) {
-                lossValue = d.getDouble();
-            }
-            gc.backward(loss);
-        }
+        NDArray leaf = leafCopy(xt);
+        NDArray[] eps = new NDArray[1];
+        NDArray[] x0Hat = new NDArray[1];
+        double lossValue = backward(leaf, "a guidance objective", x -> {
+            eps[0] = prior.eps(x, t);
+            x0Hat[0] = Tweedie.x0FromEps(prior.schedule(), x, eps[0], t);
+            return objective.loss(eps[0], x0Hat[0]);
+        });
         if (meter != null) {
             meter.countVjp(1);
             meter.countOperatorVjp(objective.operatorVjps());
         }
         NDArray gradient = leaf.getGradient().duplicate();
-        NDArray epsOut = eps.stopGradient();
-        NDArray x0Out = x0Hat.stopGradient();
+        NDArray epsOut = eps[0].stopGradient();
+        NDArray x0Out = x0Hat[0].stopGradient();
         epsOut.attach(m);
         x0Out.attach(m);
         gradient.attach(m);
@@ -106,27 +93,41 @@ public final class Guidance {
      */
     public static Gradient gradient(NDArray x, java.util.function.UnaryOperator<NDArray> f) {
         NDManager m = x.getManager();
-        NDArray detached = x.stopGradient();
-        NDArray leaf = detached.duplicate();
-        detached.close();
-        leaf.attach(m);
-        leaf.setRequiresGradient(true);
-        double value;
-        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            NDArray loss = f.apply(leaf);
-            if (loss.getShape().size() != 1) {
-                throw new IllegalArgumentException("gradient: the function must return a scalar, got shape "
-                        + loss.getShape());
-            }
-            try (NDArray d = loss.stopGradient().toType(DataType.FLOAT64, true)) {
-                value = d.getDouble();
-            }
-            gc.backward(loss);
-        }
+        NDArray leaf = leafCopy(x);
+        double value = backward(leaf, "gradient: the function", f);
         NDArray g = leaf.getGradient().duplicate();
         g.attach(m);
         leaf.close();
         return new Gradient(g, value);
+    }
+
+    /** A detached copy of {@code x} on its manager, marked for gradients (the caller's array is never marked). */
+    private static NDArray leafCopy(NDArray x) {
+        NDArray detached = x.stopGradient();
+        NDArray leaf = detached.duplicate();
+        detached.close();
+        leaf.attach(x.getManager());
+        leaf.setRequiresGradient(true);
+        return leaf;
+    }
+
+    /**
+     * Records {@code f(leaf)}, checks that it is a scalar, back-propagates it into {@code leaf}'s gradient and returns
+     * its value: the one gradient recording of the kit's solvers.
+     */
+    private static double backward(NDArray leaf, String what, java.util.function.UnaryOperator<NDArray> f) {
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            NDArray loss = f.apply(leaf);
+            if (loss.getShape().size() != 1) {
+                throw new IllegalArgumentException(what + " must return a scalar, got shape " + loss.getShape());
+            }
+            double value;
+            try (NDArray d = loss.stopGradient().toType(DataType.FLOAT64, true)) {
+                value = d.getDouble();
+            }
+            gc.backward(loss);
+            return value;
+        }
     }
 
     /**
@@ -151,6 +152,21 @@ public final class Guidance {
                 return 1;
             }
         };
+    }
+
+    /**
+     * {@code sum_n mean_n (A(x) - y)^2}: each sample's mean squared residual (over the entries of one measurement),
+     * summed over the batch, so that each sample's gradient is {@code (2/m) J_A^T (A(x) - y)} as for that sample alone
+     * (the losses of DCDP's data consistency and ReSample's hard data consistency).
+     */
+    public static NDArray meanSquaredResidual(Operator a, NDArray x, NDArray y) {
+        NDArray r = a.apply(x).sub(y);
+        int[] axes = new int[r.getShape().dimension() - 1];
+        for (int i = 0; i < axes.length; i++) {
+            axes[i] = i + 1;
+        }
+        long perSample = r.getShape().size() / r.getShape().get(0);
+        return org.diffinv.util.Scalars.div(r.square().sum(axes), perSample).sum();
     }
 
     /**

@@ -16,6 +16,7 @@ public final class HeavyBall implements AutoCloseable {
     private final double lr;
     private final double mu;
     private NDArray buffer;
+    private ai.djl.ndarray.NDManager home;
 
     /** Momentum {@code mu in [0, 1)} with learning rate {@code lr > 0}. */
     public HeavyBall(double lr, double mu) {
@@ -29,18 +30,35 @@ public final class HeavyBall implements AutoCloseable {
         this.mu = mu;
     }
 
+    /**
+     * Keeps the buffer on {@code manager} instead of {@code x}'s manager: for steps run in per-step scopes
+     * ({@link org.diffinv.util.Scopes#step}), whose managers close after every step. Returns this.
+     */
+    public HeavyBall keepOn(ai.djl.ndarray.NDManager manager) {
+        this.home = manager;
+        return this;
+    }
+
     /** One step: returns {@code x - lr b} with the updated buffer {@code b}; {@code x} is not modified. */
     public NDArray step(NDArray x, NDArray g) {
         if (!x.getShape().equals(g.getShape())) {
             throw new IllegalArgumentException("gradient shape " + g.getShape() + " differs from x's " + x.getShape());
         }
-        NDArray next = buffer == null ? g.duplicate() : buffer.mul(mu).add(g);
-        if (buffer != null) {
+        NDArray next;
+        if (buffer == null) {
+            next = g.duplicate();
+        } else {
+            // g first, so the temporaries live on g's (the step's) manager, not on the buffer's long-lived one
+            try (NDArray scaled = buffer.mul(mu)) {
+                next = g.add(scaled);
+            }
             buffer.close();
         }
         buffer = next;
-        buffer.attach(x.getManager());
-        return x.sub(buffer.mul(lr));
+        buffer.attach(home != null ? home : x.getManager());
+        try (NDArray update = buffer.mul(lr)) {
+            return x.sub(update);
+        }
     }
 
     /** Releases the buffer. */

@@ -30,6 +30,12 @@ public final class LatentSolverRegistry {
         add(new Ldir(Ldir.Params.paper(ldm, TaskKind.DENOISING)), (s, k) -> new Ldir(Ldir.Params.paper(s, k)));
         add(new ReSample(ReSample.Params.paper(ldm, TaskKind.DENOISING)),
                 (s, k) -> new ReSample(ReSample.Params.paper(s, k)));
+        for (LatentDcdp.Approach approach : LatentDcdp.Approach.values()) {
+            for (Dcdp.Version v : Dcdp.Version.values()) {
+                add(new LatentDcdp(LatentDcdp.Params.paper(ldm, TaskKind.DENOISING, approach, v)),
+                        (s, k) -> new LatentDcdp(LatentDcdp.Params.paper(s, k, approach, v)));
+            }
+        }
     }
 
     private LatentSolverRegistry() {

@@ -10,7 +10,6 @@ import org.diffinv.diffusion.Tweedie;
 import org.diffinv.operators.Operator;
 import org.diffinv.priors.Autoencoder;
 import org.diffinv.util.Scopes;
-import org.diffinv.util.Scalars;
 
 /**
  * ReSample (Song, Kwon, Zhang, Hu, Qu and Shen, ICLR 2024, "Solving inverse problems with latent diffusion models via
@@ -140,17 +139,6 @@ public final class ReSample implements LatentSolver<Operator> {
         return Operator.class;
     }
 
-    /** {@code sum_n mean_n (A(x) - y)^2}: each sample's mean squared residual, summed over the batch. */
-    private static NDArray meanSquaredResidual(Operator a, NDArray x, NDArray y) {
-        NDArray r = a.apply(x).sub(y);
-        int[] axes = new int[r.getShape().dimension() - 1];
-        for (int i = 0; i < axes.length; i++) {
-            axes[i] = i + 1;
-        }
-        long perSample = r.getShape().size() / r.getShape().get(0);
-        return Scalars.div(r.square().sum(axes), perSample).sum();
-    }
-
     /**
      * AdamW on {@code f} from {@code start} for at most {@code iterations}, with the reference's stopping rules
      * (loss below 1e-6 per sample on average; with {@code window}, the loss {@code window} iterations ago lower than
@@ -211,11 +199,11 @@ public final class ReSample implements LatentSolver<Operator> {
             }
             NDArray z0y;
             if (index >= split) {
-                NDArray x = minimise(ae.decode(z0Hat), xk -> meanSquaredResidual(a, xk, y), params.pixelLr(),
+                NDArray x = minimise(ae.decode(z0Hat), xk -> Guidance.meanSquaredResidual(a, xk, y), params.pixelLr(),
                         params.pixelIterations(), false);
                 z0y = ae.encode(x);
             } else {
-                z0y = minimise(z0Hat, zk -> meanSquaredResidual(a, ae.decode(zk), y), params.latentLr(),
+                z0y = minimise(z0Hat, zk -> Guidance.meanSquaredResidual(a, ae.decode(zk), y), params.latentLr(),
                         params.latentIterations(), true);
             }
             double abarT = schedule.alphaBar(t);
@@ -225,7 +213,7 @@ public final class ReSample implements LatentSolver<Operator> {
             double std = Math.sqrt(1 / (1 / s2 + 1 / (1 - abarS)));
             return new StepResult(mean.add(ctx.noise().normalLike(mean).mul(std)), z0y);
         });
-        NDArray z = minimise(z0, zk -> meanSquaredResidual(a, ae.decode(zk), y), params.latentLr(),
+        NDArray z = minimise(z0, zk -> Guidance.meanSquaredResidual(a, ae.decode(zk), y), params.latentLr(),
                 params.latentIterations(), true);
         return ae.decode(z);
     }

@@ -41,6 +41,13 @@ public final class SolverRegistry {
         add(new AdmmTv(AdmmTv.Params.paper(TaskKind.DENOISING)), (s, k) -> new AdmmTv(AdmmTv.Params.paper(k)));
         add(new Daps(Daps.Params.paper(NoiseSchedule.ddpmLinear(), TaskKind.DENOISING)),
                 (s, k) -> new Daps(Daps.Params.paper(s, k)));
+        for (Dcdp.Version v : Dcdp.Version.values()) {
+            add(new Dcdp(Dcdp.Params.paper(NoiseSchedule.ddpmLinear(), TaskKind.DENOISING, v)),
+                    (s, k) -> new Dcdp(Dcdp.Params.paper(s, k, v)));
+        }
+        add(new Dcdp(Dcdp.Params.paper(NoiseSchedule.ddpmLinear(), TaskKind.DENOISING, Dcdp.Version.DDIM)
+                .withConstantSchedule()),
+                (s, k) -> new Dcdp(Dcdp.Params.paper(s, k, Dcdp.Version.DDIM).withConstantSchedule()));
         add(PseudoInverse.paper(), (s, k) -> PseudoInverse.paper());
         add(new TweediePseudoInverse(TweediePseudoInverse.Params.paper(NoiseSchedule.ddpmLinear(), TaskKind.DENOISING)),
                 (s, k) -> new TweediePseudoInverse(TweediePseudoInverse.Params.paper(s, k)));

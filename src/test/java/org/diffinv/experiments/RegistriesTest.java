@@ -56,7 +56,8 @@ class RegistriesTest {
     @Test
     void latentSolversHaveTheirOwnRegistryAndClearErrors() {
         NoiseSchedule s = NoiseSchedule.ldmScaledLinear();
-        assertEquals(java.util.List.of("ldps", "gml-dps", "psld", "ldir", "resample"),
+        assertEquals(java.util.List.of("ldps", "gml-dps", "psld", "ldir", "resample", "latent-dcdp-i-v1",
+                "latent-dcdp-i-v2", "latent-dcdp-ii-v1", "latent-dcdp-ii-v2"),
                 org.diffinv.solvers.LatentSolverRegistry.names());
         org.diffinv.solvers.LatentSolver<?> psld = org.diffinv.solvers.LatentSolverRegistry.withParameter(
                 org.diffinv.solvers.LatentSolverRegistry.paper("psld", s, TaskKind.INPAINTING), "gamma", 0.3);
