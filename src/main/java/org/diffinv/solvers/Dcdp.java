@@ -125,14 +125,31 @@ public final class Dcdp implements Solver<Operator> {
         }
     }
 
+    /**
+     * Sees each round's two estimates: after the data consistency and after the purification (the arrays belong to the
+     * solve and are closed after the call: copy what you keep). For convergence plots such as the paper's Figure 8.
+     */
+    @FunctionalInterface
+    public interface RoundObserver {
+        /** Called after round {@code k} (from 0) with its estimates. */
+        void onRound(int k, NDArray afterConsistency, NDArray afterPurification);
+    }
+
     private final Params params;
+    private final RoundObserver observer;
 
     /** DCDP with {@code params}. */
     public Dcdp(Params params) {
+        this(params, null);
+    }
+
+    /** DCDP with {@code params} reporting every round to {@code observer} (or none when null). */
+    public Dcdp(Params params, RoundObserver observer) {
         if (params == null) {
             throw new IllegalArgumentException("DCDP needs parameters, got null");
         }
         this.params = params;
+        this.observer = observer;
     }
 
     /** The hyperparameters. */
@@ -176,6 +193,9 @@ public final class Dcdp implements Solver<Operator> {
             int t = schedule.strength(k);
             x = params.version() == Version.TWEEDIE ? DcdpRounds.purifyTweedie(ctx, consistent, t, params.clip())
                     : DcdpRounds.purifyDdim(ctx, consistent, t, params.ddimSteps(), params.clip());
+            if (observer != null) {
+                observer.onRound(k, consistent, x);
+            }
             consistent.close();
         }
         return x;

@@ -96,4 +96,25 @@ class RegistriesTest {
         Table lpips = ExperimentRunner.compareWithPaper(t, "psnr", Map.of("sr/a", 0.3, "sr/b", 0.1), false);
         assertEquals("no", lpips.stringColumn("ordering reproduced?").get(1));
     }
+
+    @Test
+    void paperClaimsAreCheckedAgainstTheKitsMeans() {
+        Table t = Table.create("t", StringColumn.create("task"), StringColumn.create("method"),
+                DoubleColumn.create("psnr"), DoubleColumn.create("perceptualKit"));
+        String[][] rows = {{"sr", "a", "20", "0.5"}, {"sr", "a", "22", "0.3"}, {"sr", "b", "20.5", "0.2"}};
+        for (String[] r : rows) {
+            t.stringColumn("task").append(r[0]);
+            t.stringColumn("method").append(r[1]);
+            t.doubleColumn("psnr").append(Double.parseDouble(r[2]));
+            t.doubleColumn("perceptualKit").append(Double.parseDouble(r[3]));
+        }
+        Table c = new PaperClaims().add("a beats b on PSNR", "sr", "psnr", "a", "b", true)
+                .add("a beats b perceptually", "sr", "perceptualKit", "a", "b", false).check(t);
+        assertEquals("yes", c.stringColumn("reproduced?").get(0)); // a's mean 21 > 20.5
+        assertEquals(21.0, c.doubleColumn("kit (claimed better)").get(0), 1e-12);
+        assertEquals("no", c.stringColumn("reproduced?").get(1));  // a's 0.4 is worse than b's 0.2
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new PaperClaims().add("x", "sr", "psnr", "c", "a", true).check(t));
+        assertTrue(e.getMessage().contains("'c'") && e.getMessage().contains("'sr'"), e.getMessage());
+    }
 }

@@ -174,6 +174,24 @@ class DcdpTest {
         assertEquals(before, ProcessMemory.liveArrays(manager), "the solve left arrays behind");
     }
 
+    /**
+     * The round observer sees every round; the convergence trace has both phases of each round, and each data
+     * consistency lowers the residual the previous purification left (tau = 50 steps of a convergent iteration).
+     */
+    @Test
+    void convergenceTraceRecordsEveryRound() {
+        NDArray x = prior.sample(manager, 2, DataType.FLOAT64, NoiseSource.seeded(21));
+        Problem<SvdOperator> p = Problem.measure(a, x, noise, NoiseSource.seeded(22));
+        tech.tablesaw.api.Table t = org.diffinv.experiments.DcdpConvergence.trace("linear decay",
+                exact(Dcdp.Version.TWEEDIE), p, x, prior, 1);
+        assertEquals(20, t.rowCount());
+        for (int k = 1; k < 10; k++) {
+            double purified = t.doubleColumn("dcError").get(2 * k - 1);
+            double consistent = t.doubleColumn("dcError").get(2 * k);
+            assertTrue(consistent < purified, "round " + k + ": data consistency " + consistent + " vs " + purified);
+        }
+    }
+
     @Test
     void badValuesAreRefusedWithTheirValue() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
