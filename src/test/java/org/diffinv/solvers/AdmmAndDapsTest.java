@@ -30,6 +30,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.diffinv.solvers.SolverTestSupport.rms;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -69,14 +70,6 @@ class AdmmAndDapsTest {
         single = Problem.measure(a, x, noise, NoiseSource.seeded(22));
         posterior = prior.posterior(a, single.y(), noise.sigma());
         return Problem.of(a, single.y().repeat(0, batch), noise, new Shape(batch, 1, 4, 4));
-    }
-
-    private static double rms(double[] a, double[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += (a[i] - b[i]) * (a[i] - b[i]);
-        }
-        return Math.sqrt(s / a.length);
     }
 
     /**

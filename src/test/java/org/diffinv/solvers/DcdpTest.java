@@ -27,6 +27,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.diffinv.solvers.SolverTestSupport.rms;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -57,14 +58,6 @@ class DcdpTest {
     @AfterEach
     void close() {
         manager.close();
-    }
-
-    private static double rms(double[] a, double[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += (a[i] - b[i]) * (a[i] - b[i]);
-        }
-        return Math.sqrt(s / a.length);
     }
 
     /**

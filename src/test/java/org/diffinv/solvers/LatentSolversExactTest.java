@@ -27,6 +27,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.diffinv.solvers.SolverTestSupport.rms;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -67,14 +68,6 @@ class LatentSolversExactTest {
     private LatentPrior prior(LinearAutoencoder autoencoder) {
         NDArray c = manager.zeros(new Shape(1, 1, 1), DataType.FLOAT64);
         return new LatentPrior(ConditionalEpsPrior.ignoringCondition(latentPrior), autoencoder, c, c);
-    }
-
-    private static double rms(double[] a, double[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += (a[i] - b[i]) * (a[i] - b[i]);
-        }
-        return Math.sqrt(s / a.length);
     }
 
     private double[] decode(double[] z) {

@@ -28,6 +28,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.diffinv.solvers.SolverTestSupport.rms;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -65,14 +66,6 @@ class SolversExactTest {
         GaussianPrior posterior = noise.sigma() > 0 ? prior.posterior(a, single.y(), noise.sigma()) : null;
         Problem<SvdOperator> batch = Problem.of(a, single.y().repeat(0, M), noise, new Shape(M, 1, 4, 4));
         return new Object[] {batch, posterior};
-    }
-
-    private static double rms(double[] a, double[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += (a[i] - b[i]) * (a[i] - b[i]);
-        }
-        return Math.sqrt(s / a.length);
     }
 
     private static double[] sampleMean(NDArray batch) {
