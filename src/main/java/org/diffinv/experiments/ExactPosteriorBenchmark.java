@@ -23,6 +23,7 @@ import org.diffinv.priors.LinearAutoencoder;
 import org.diffinv.priors.ImageLikeMixtures;
 import org.diffinv.solvers.AdmmTv;
 import org.diffinv.solvers.Daps;
+import org.diffinv.solvers.CPigdm;
 import org.diffinv.solvers.Dcdp;
 import org.diffinv.solvers.Dds;
 import org.diffinv.solvers.LatentDcdp;
@@ -129,7 +130,7 @@ public final class ExactPosteriorBenchmark {
      * (20 iterations, unclipped, noise levels 1 to 0.1, rho = sigma_y^2 / 0.1^2 = 1), DAPS with the likelihood's own
      * temperature {@code tau = sqrt(2) sigma_y} (50 x 2 NFE in smoke, 100 x 5 in quick, 200 x 5 in full; Langevin lr
      * 1e-3), DCDP Versions 1 and 2 (unclipped, {@link #DCDP_EXACT_LR}), ADMM-TV (scico's settings) and the
-     * pseudo-inverse baselines, and DDRM (paper defaults) and PiGDM at several step counts (10 and 20 in smoke and quick, 10 to 100 in
+     * pseudo-inverse baselines, C-PiGDM (noiseless form, w = 15) at 5, 10 and 20 steps (5 in smoke), and DDRM (paper defaults) and PiGDM at several step counts (10 and 20 in smoke and quick, 10 to 100 in
      * full).
      */
     public static List<Entry> solvers(NoiseSchedule schedule, RunMode mode) {
@@ -165,6 +166,9 @@ public final class ExactPosteriorBenchmark {
         for (int n : steps) {
             out.add(new Entry("ddrm-" + n, new Ddrm(Ddrm.Params.paper(schedule, TaskKind.INPAINTING)
                     .withGrid(TimeGrid.ddimUniform(schedule, n)))));
+        }
+        for (int n : mode == RunMode.SMOKE ? new int[] {5} : new int[] {5, 10, 20}) {
+            out.add(new Entry("c-pigdm-" + n, new CPigdm(CPigdm.Params.paper(TaskKind.INPAINTING).withSteps(n))));
         }
         for (int n : steps) {
             out.add(new Entry("pigdm-" + n, new Pigdm(Pigdm.Params.paper(schedule, TaskKind.INPAINTING)

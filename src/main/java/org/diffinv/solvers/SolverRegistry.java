@@ -34,6 +34,7 @@ public final class SolverRegistry {
                 (s, k) -> new ScoreSdeProjection(ScoreSdeProjection.Params.paper(s, k)));
         add(new DiffPir(DiffPir.Params.paper(NoiseSchedule.ddpmLinear(), TaskKind.DENOISING)),
                 (s, k) -> new DiffPir(DiffPir.Params.paper(s, k)));
+        add(new CPigdm(CPigdm.Params.paper(TaskKind.DENOISING)), (s, k) -> new CPigdm(CPigdm.Params.paper(k)));
         add(new Dds(Dds.Params.paper(NoiseSchedule.ddpmLinear(), TaskKind.DENOISING)),
                 (s, k) -> new Dds(Dds.Params.paper(s, k)));
         add(new PnpAdmm(PnpAdmm.Params.paper(NoiseSchedule.ddpmLinear(), TaskKind.DENOISING)),
