@@ -84,11 +84,20 @@ final class SolveCommand {
         }
         Task t = Tasks.get(task);
         boolean latent = false;
-        for (String m : methods) { // fail fast on names
+        for (String m : methods) { // fail fast on names and on --set names, before any work
             if (LatentSolverRegistry.contains(m)) {
                 latent = true;
+                LatentSolver<?> s = LatentSolverRegistry.paper(m, org.diffinv.diffusion.NoiseSchedule.ldmScaledLinear(),
+                        t.kind());
+                for (Map.Entry<String, Double> e : sets.entrySet()) {
+                    s = LatentSolverRegistry.withParameter(s, e.getKey(), e.getValue());
+                }
             } else {
-                SolverRegistry.paper(m, org.diffinv.diffusion.NoiseSchedule.ddpmLinear(), t.kind());
+                org.diffinv.solvers.Solver<?> s = SolverRegistry.paper(m, org.diffinv.diffusion.NoiseSchedule.ddpmLinear(),
+                        t.kind());
+                for (Map.Entry<String, Double> e : sets.entrySet()) {
+                    s = SolverRegistry.withParameter(s, e.getKey(), e.getValue());
+                }
             }
         }
         int[] positions = ExperimentRunner.positions(images);
