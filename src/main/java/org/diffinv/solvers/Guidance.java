@@ -161,12 +161,17 @@ public final class Guidance {
      */
     public static NDArray meanSquaredResidual(Operator a, NDArray x, NDArray y) {
         NDArray r = a.apply(x).sub(y);
+        long perSample = r.getShape().size() / r.getShape().get(0);
+        return Scalars.div(squaredNorms(r), perSample).sum();
+    }
+
+    /** {@code ||r_n||^2} per sample: the squares summed over every axis but the batch axis. */
+    private static NDArray squaredNorms(NDArray r) {
         int[] axes = new int[r.getShape().dimension() - 1];
         for (int i = 0; i < axes.length; i++) {
             axes[i] = i + 1;
         }
-        long perSample = r.getShape().size() / r.getShape().get(0);
-        return org.diffinv.util.Scalars.div(r.square().sum(axes), perSample).sum();
+        return r.square().sum(axes);
     }
 
     /**
@@ -174,11 +179,7 @@ public final class Guidance {
      * its own.
      */
     public static NDArray sumOfNorms(NDArray r, double p) {
-        int[] axes = new int[r.getShape().dimension() - 1];
-        for (int i = 0; i < axes.length; i++) {
-            axes[i] = i + 1;
-        }
-        NDArray squared = r.square().sum(axes);
+        NDArray squared = squaredNorms(r);
         NDArray perSample = p == 2 ? squared : Scalars.pow(squared, p / 2);
         return perSample.sum();
     }
