@@ -24,6 +24,7 @@ import org.diffinv.priors.ImageLikeMixtures;
 import org.diffinv.solvers.AdmmTv;
 import org.diffinv.solvers.Daps;
 import org.diffinv.solvers.CPigdm;
+import org.diffinv.solvers.PigdmVp;
 import org.diffinv.solvers.Dcdp;
 import org.diffinv.solvers.Dds;
 import org.diffinv.solvers.LatentDcdp;
@@ -167,8 +168,15 @@ public final class ExactPosteriorBenchmark {
             out.add(new Entry("ddrm-" + n, new Ddrm(Ddrm.Params.paper(schedule, TaskKind.INPAINTING)
                     .withGrid(TimeGrid.ddimUniform(schedule, n)))));
         }
+        // C-PiGDM in its noiseless form (w = 15): its noisy form's first-order inverse holds only up to w of about 4.5
+        // at this sigma_y (CPigdm.firstOrderRatio), where it is the weaker of the two (CPigdmTest)
         for (int n : mode == RunMode.SMOKE ? new int[] {5} : new int[] {5, 10, 20}) {
-            out.add(new Entry("c-pigdm-" + n, new CPigdm(CPigdm.Params.paper(TaskKind.INPAINTING).withSteps(n))));
+            out.add(new Entry("c-pigdm-" + n, new CPigdm(CPigdm.Params.spec().withSteps(n)
+                    .withNoise(CPigdm.Noise.NOISELESS))));
+            out.add(new Entry("pigdm-vp-" + n, new PigdmVp(PigdmVp.Params.reference().withSteps(n))));
+        }
+        if (mode != RunMode.SMOKE) {
+            out.add(new Entry("c-pigdm-noisy-20", new CPigdm(CPigdm.Params.spec().withSteps(20).withW(4))));
         }
         for (int n : steps) {
             out.add(new Entry("pigdm-" + n, new Pigdm(Pigdm.Params.paper(schedule, TaskKind.INPAINTING)

@@ -20,10 +20,13 @@ import java.util.Map;
 
 /**
  * {@code kit solve --task T --method M[,M2] [--prior pixel-unet] [--images 0-7] [--seed S[,S2]] [--set NAME=V]
- * [--split test|validation]}: reconstructions of fixed test images (or, with {@code --split validation}, of
+ * [--sweep NAME=V1,V2,...] [--noise SIGMA] [--split test|validation]}: reconstructions of fixed test images (or, with {@code --split validation}, of
  * validation images chosen by the same class-balanced rule, for tuning) from the command line; prints the metrics-and-cost table and writes it as CSV with a PNG grid
  * (x, y, x_hat per method) under {@code results/solve/}. Latent solvers ({@code ldps}, {@code psld}, ...) run on the
  * shipped latent prior (loaded when one is asked for, at the null prompt) in the same table as the pixel ones.
+ * {@code --noise SIGMA} replaces the task's measurement noise by {@code SIGMA} in the working range [-1, 1]
+ * ({@code 0}: noiseless); {@code --sweep NAME=V1,V2} runs every method once per value of its parameter {@code NAME}
+ * in one process ({@link ExperimentRunner#sweep}), on top of the {@code --set} values.
  */
 final class SolveCommand {
 
@@ -37,6 +40,9 @@ final class SolveCommand {
         String images = "0-7";
         List<Long> seeds = new ArrayList<>();
         Map<String, Double> sets = new java.util.LinkedHashMap<>();
+        String sweepName = null;
+        double[] sweepValues = null;
+        Double noise = null;
         FashionMnist.Split split = FashionMnist.Split.TEST;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -50,6 +56,22 @@ final class SolveCommand {
                         throw new IllegalArgumentException("--set takes NAME=VALUE, e.g. zeta=0.3");
                     }
                     sets.put(kv[0], Double.parseDouble(kv[1]));
+                }
+                case "--sweep" -> {
+                    String[] kv = KitCli.value(args, ++i, "--sweep").split("=");
+                    if (kv.length != 2 || kv[1].isBlank()) {
+                        throw new IllegalArgumentException("--sweep takes NAME=V1,V2,..., e.g. w=1,3,10");
+                    }
+                    sweepName = kv[0];
+                    sweepValues = java.util.Arrays.stream(kv[1].split(",")).mapToDouble(Double::parseDouble).toArray();
+                }
+                case "--noise" -> {
+                    String v = KitCli.value(args, ++i, "--noise");
+                    noise = Double.parseDouble(v);
+                    if (!(noise >= 0) || noise.isInfinite()) {
+                        throw new IllegalArgumentException("--noise must be a finite sigma >= 0 in the working range "
+                                + "[-1, 1], got " + v);
+                    }
                 }
                 case "--split" -> {
                     String v = KitCli.value(args, ++i, "--split");
@@ -65,7 +87,7 @@ final class SolveCommand {
                     }
                 }
                 default -> throw new IllegalArgumentException("unknown option '" + args[i] + "' for solve (expected "
-                        + "--task, --method, --prior, --images, --seed)");
+                        + "--task, --method, --prior, --images, --seed, --set, --sweep, --noise, --split)");
             }
         }
         if (task == null) {
@@ -82,7 +104,8 @@ final class SolveCommand {
         if (seeds.isEmpty()) {
             seeds.add(0L);
         }
-        Task t = Tasks.get(task);
+        Task t = noise == null ? Tasks.get(task)
+                : Tasks.get(task).withNoise(org.diffinv.operators.MeasurementNoise.ofWorkingRange(noise));
         boolean latent = false;
         for (String m : methods) { // fail fast on names and on --set names, before any work
             if (LatentSolverRegistry.contains(m)) {
@@ -92,11 +115,21 @@ final class SolveCommand {
                 for (Map.Entry<String, Double> e : sets.entrySet()) {
                     s = LatentSolverRegistry.withParameter(s, e.getKey(), e.getValue());
                 }
+                if (sweepName != null) {
+                    for (double v : sweepValues) {
+                        LatentSolverRegistry.withParameter(s, sweepName, v);
+                    }
+                }
             } else {
                 org.diffinv.solvers.Solver<?> s = SolverRegistry.paper(m, org.diffinv.diffusion.NoiseSchedule.ddpmLinear(),
                         t.kind());
                 for (Map.Entry<String, Double> e : sets.entrySet()) {
                     s = SolverRegistry.withParameter(s, e.getKey(), e.getValue());
+                }
+                if (sweepName != null) {
+                    for (double v : sweepValues) {
+                        SolverRegistry.withParameter(s, sweepName, v);
+                    }
                 }
             }
         }
@@ -122,12 +155,22 @@ final class SolveCommand {
                     return s;
                 });
             }
-            Table table = runner.run(manager, List.of(t), methods, positions,
-                    seeds.stream().mapToLong(Long::longValue).toArray());
+            long[] seedArray = seeds.stream().mapToLong(Long::longValue).toArray();
+            Table table;
+            if (sweepName == null) {
+                table = runner.run(manager, List.of(t), methods, positions, seedArray);
+            } else {
+                table = null;
+                for (String m : methods) {
+                    Table part = runner.sweep(manager, t, m, sweepName, sweepValues, positions, seedArray);
+                    table = table == null ? part : table.append(part);
+                }
+            }
             System.out.println(table.printAll());
             Results results = Results.forRun("solve");
             String stem = task + "-" + String.join("+", methods) + (sets.isEmpty() ? "" : "-" + sets.toString()
                     .replaceAll("[{} ]", "").replace(',', '+')) + (split == FashionMnist.Split.TEST ? "" : "-validation")
+                    + (sweepName == null ? "" : "-sweep-" + sweepName) + (noise == null ? "" : "-noise" + noise)
                     + "-images" + images;
             System.out.println("[kit] wrote " + results.saveCsv(stem + ".csv", table));
             for (Map.Entry<String, BufferedImage> g : runner.grids().entrySet()) {

@@ -38,12 +38,40 @@ import java.util.function.DoubleUnaryOperator;
  * change of {@code sig/mu} over the interval. Grid: the reference's {@code t_n = 1 - linspace(0.6, 0.999, N + 1)}
  * (0.4 to 0.001, {@link ContinuousTimeGrid#cPigdm}). Defaults {@code w = 15}, {@code lambda = 0}, {@code N = 5},
  * {@code eps_num = 1e-6} (the spec's; per-task values UNVERIFIED). The trajectory's snapshots record the conjugate
- * variable {@code xb}, not {@code x}. SVD tier ({@code H^+} and {@code P} in closed form). The noisy variant (the
- * spec's {@code c3 Q} term) is not implemented yet: this noiseless form builds its warm start and guidance on
- * {@code H^+ y}, which amplifies measurement noise by the inverse of the smallest singular value, so on noisy
- * deblurring it fails (measured on the kit's Gaussian deblurring at sigma_y = 0.05: 4.6 dB, as MCG and Score-SDE).
+ * variable {@code xb}, not {@code x}. SVD tier ({@code H^+}, {@code P} and {@code Q} in closed form).
+ *
+ * <p><b>Noisy C-PiGDM</b> (the reference's noisy sampler; the spec's {@code c3 Q} term). With {@code sigma_y > 0} the
+ * transform gains a term in {@code Q = H^+ (H^+)^T = V S^{+2} V^T}:
+ * <pre>
+ *   c3(t) = w (e^{c1 + c2} - 1) sigma^2 log(e^{b(t)} - 1 + eps_num) / 2
+ *   A_t^noisy x = A_t x + c3 Q x,    (A_t^noisy)^{-1} v = A_t^{-1} v - A_t^{-1}(c3 Q A_t^{-1} v)   (first order in c3)
+ *   three more coefficients:  phi_yc = -w beta mu c3 / 2  (times Q H^+ y),
+ *     phi_sc = beta c3 (1/(sig + eps_num) - w sig) / 2  (times Q e),   phi_jc = w sig mu beta c3 / 2  (times Q gj)
+ * </pre>
+ * Which {@code sigma} enters {@code c3} is {@link Noise}: {@link Noise#WORKING} (default) takes the problem's noise
+ * level in the working range [-1, 1], the one {@code y} carries; {@link Noise#REFERENCE} takes the reference code's
+ * {@code sigma_y}, stated in [0, 1] units while its measurement carries {@code 2 sigma_y} in [-1, 1], i.e. half the
+ * working level; {@link Noise#NOISELESS} ignores the noise (the noiseless method on any problem). At {@code sigma_y = 0}
+ * all three are the noiseless method exactly ({@code c3 = 0}). Not copied from the reference: its noisy sampler starts
+ * inpainting from pure noise {@code z} instead of {@code mu H^+ y + sig z}; the kit keeps one warm start for every
+ * operator. The noiseless form on a noisy problem builds its warm start and guidance on {@code H^+ y}, which amplifies
+ * the noise by the inverse of the smallest singular value (measured on the kit's Gaussian deblurring at
+ * {@code sigma_y = 0.05}: 4.6 dB, as MCG and Score-SDE).
  */
 public final class CPigdm implements Solver<SvdOperator> {
+
+    /** Which measurement noise level enters the noisy term {@code c3}. */
+    public enum Noise {
+        /** The noiseless method whatever the problem's noise ({@code c3 = 0}). */
+        NOISELESS,
+        /** {@code c3} with the problem's noise level in the working range [-1, 1] (the level {@code y} carries). */
+        WORKING,
+        /**
+         * {@code c3} with the reference code's {@code sigma_y}: half the working level (the reference states
+         * {@code sigma_y} in [0, 1] units and adds {@code 2 sigma_y} noise to images in [-1, 1]).
+         */
+        REFERENCE
+    }
 
     /**
      * Hyperparameters.
@@ -52,8 +80,9 @@ public final class CPigdm implements Solver<SvdOperator> {
      * @param w the guidance weight
      * @param lambda the conjugate transform's {@code B_t = lambda I}
      * @param epsNum the numerical floor added to {@code sig} in the coefficients
+     * @param noise which noise level enters {@code c3} ({@link Noise})
      */
-    public record Params(int steps, double w, double lambda, double epsNum) {
+    public record Params(int steps, double w, double lambda, double epsNum, Noise noise) {
         /** Validates the values. */
         public Params {
             if (steps < 1) {
@@ -63,31 +92,82 @@ public final class CPigdm implements Solver<SvdOperator> {
                 throw new IllegalArgumentException("C-PiGDM needs finite w >= 0, finite lambda and epsNum >= 0, got w "
                         + w + ", lambda " + lambda + ", epsNum " + epsNum);
             }
+            if (noise == null) {
+                throw new IllegalArgumentException("C-PiGDM needs a noise model (NOISELESS, WORKING or REFERENCE), got null");
+            }
         }
 
-        /** The spec's defaults: N = 5, w = 15, lambda = 0, eps_num = 1e-6. */
-        public static Params paper(TaskKind kind) {
+        /** Parameters with the noise level of the working range in {@code c3} ({@link Noise#WORKING}). */
+        public Params(int steps, double w, double lambda, double epsNum) {
+            this(steps, w, lambda, epsNum, Noise.WORKING);
+        }
+
+        /** The spec's defaults: N = 5, w = 15, lambda = 0, eps_num = 1e-6, the working noise level in {@code c3}. */
+        public static Params spec() {
             return new Params(5, 15, 0, 1e-6);
+        }
+
+        /**
+         * The kit's defaults for {@code kind} at {@code N = 5}: the guidance weight chosen on the validation split
+         * ({@link #validated(TaskKind, int)}).
+         */
+        public static Params paper(TaskKind kind) {
+            return validated(kind, 5);
+        }
+
+        /**
+         * The defaults for {@code kind} at {@code steps} NFE, with {@code w} chosen on the validation split where the
+         * kit has done so (noiseless SR x4 by average pooling and DDRM's Gaussian deblurring at N = 5, 10, 20, on
+         * perceptual-kit over 20 validation images; {@code lambda = 0} throughout, which the sweep kept), and the
+         * spec's {@code w = 15} elsewhere. The sweeps are in 06-c-pigdm and reproduced by
+         * {@code environment/kit solve --task sr4-avgpool --noise 0 --method c-pigdm --split validation --images 0-19
+         * --set steps=5 --sweep w=1,3,6,10,15,25}.
+         */
+        public static Params validated(TaskKind kind, int steps) {
+            return spec().withSteps(steps).withW(validatedW(kind, steps));
         }
 
         /** A copy with {@code n} steps. */
         public Params withSteps(int n) {
-            return new Params(n, w, lambda, epsNum);
+            return new Params(n, w, lambda, epsNum, noise);
         }
 
         /** A copy with guidance weight {@code w}. */
         public Params withW(double w) {
-            return new Params(steps, w, lambda, epsNum);
+            return new Params(steps, w, lambda, epsNum, noise);
+        }
+
+        /** A copy with {@code lambda}. */
+        public Params withLambda(double lambda) {
+            return new Params(steps, w, lambda, epsNum, noise);
         }
 
         /** A copy with {@code eps_num}. */
         public Params withEpsNum(double epsNum) {
-            return new Params(steps, w, lambda, epsNum);
+            return new Params(steps, w, lambda, epsNum, noise);
+        }
+
+        /** A copy with the noise model {@code noise}. */
+        public Params withNoise(Noise noise) {
+            return new Params(steps, w, lambda, epsNum, noise);
+        }
+
+        /** The {@code sigma} of {@code c3} for a problem whose working-range noise level is {@code sigmaY}. */
+        public double c3Sigma(double sigmaY) {
+            return switch (noise) {
+                case NOISELESS -> 0;
+                case WORKING -> sigmaY;
+                case REFERENCE -> sigmaY / 2;
+            };
         }
     }
 
-    /** The integrated coefficients of one interval {@code [t_{n+1}, t_n]} (integrals from {@code t_n} to {@code t_{n+1}}). */
-    public record Interval(double dy, double ds1, double ds2, double dj1, double dj2) {
+    /**
+     * The integrated coefficients of one interval {@code [t_{n+1}, t_n]} (integrals from {@code t_n} to
+     * {@code t_{n+1}}); {@code dyc, dsc, djc} are the noisy terms' (zero when {@code c3 = 0}).
+     */
+    public record Interval(double dy, double ds1, double ds2, double dj1, double dj2, double dyc, double dsc,
+                           double djc) {
     }
 
     /** The quadrature's absolute and relative tolerance. */
@@ -110,6 +190,28 @@ public final class CPigdm implements Solver<SvdOperator> {
         return params;
     }
 
+    /**
+     * The guidance weight chosen on the validation split for {@code kind} at {@code steps} NFE (nearest validated step
+     * count), or the spec's 15 for kinds the kit has not validated.
+     */
+    static double validatedW(TaskKind kind, int steps) {
+        double[] byN = switch (kind) {
+            case SUPER_RESOLUTION -> VALIDATED_W_SR;
+            case GAUSSIAN_DEBLUR -> VALIDATED_W_DEBLUR;
+            default -> null;
+        };
+        if (byN == null) {
+            return 15;
+        }
+        return byN[steps <= 7 ? 0 : steps <= 14 ? 1 : 2];
+    }
+
+    /** Validated w at N = 5, 10, 20 for noiseless SR x4 (average pooling). */
+    private static final double[] VALIDATED_W_SR = {15, 15, 15};
+
+    /** Validated w at N = 5, 10, 20 for noiseless Gaussian deblurring (DDRM's blur). */
+    private static final double[] VALIDATED_W_DEBLUR = {15, 15, 15};
+
     /** {@code c1(t) = lambda t + b(t)/2}. */
     static double c1(ContinuousVpSchedule s, Params p, double t) {
         return p.lambda() * t + 0.5 * s.b(t);
@@ -118,6 +220,15 @@ public final class CPigdm implements Solver<SvdOperator> {
     /** {@code c2(t) = -w b(t)/2}. */
     static double c2(ContinuousVpSchedule s, Params p, double t) {
         return -0.5 * p.w() * s.b(t);
+    }
+
+    /** {@code c3(t) = w (e^{c1 + c2} - 1) sigma^2 log(e^{b(t)} - 1 + eps_num) / 2}, zero at {@code sigma = 0}. */
+    public static double c3(ContinuousVpSchedule s, Params p, double sigma, double t) {
+        if (sigma == 0) {
+            return 0;
+        }
+        return 0.5 * p.w() * Math.expm1(c1(s, p, t) + c2(s, p, t)) * sigma * sigma
+                * Math.log(Math.expm1(s.b(t)) + p.epsNum());
     }
 
     /** {@code kappa1(t) = e^{c1(t)}}. */
@@ -130,8 +241,16 @@ public final class CPigdm implements Solver<SvdOperator> {
         return Math.expm1(c2(s, p, t));
     }
 
-    /** The five integrands {@code phi_y, phi_s1, phi_s2, phi_j1, phi_j2} at time {@code t}. */
+    /** The five noiseless integrands {@code phi_y, phi_s1, phi_s2, phi_j1, phi_j2} at time {@code t}. */
     public static double[] integrands(ContinuousVpSchedule s, Params p, double t) {
+        return integrands(s, p, 0, t);
+    }
+
+    /**
+     * The eight integrands {@code phi_y, phi_s1, phi_s2, phi_j1, phi_j2, phi_yc, phi_sc, phi_jc} at time {@code t}
+     * with {@code sigma} in {@code c3} (the last three are zero at {@code sigma = 0}).
+     */
+    public static double[] integrands(ContinuousVpSchedule s, Params p, double sigma, double t) {
         double beta = s.beta(t);
         double mu = s.mu(t);
         double sig = s.sigma(t);
@@ -139,30 +258,45 @@ public final class CPigdm implements Solver<SvdOperator> {
         double e2 = Math.exp(c2(s, p, t));
         double w = p.w();
         double den = sig + p.epsNum();
+        double c3 = c3(s, p, sigma, t);
         return new double[] {
             -0.5 * w * beta * mu * e1 * e2,
             0.5 * beta * e1 / den,
             0.5 * beta * e1 * (e2 - 1) / den - 0.5 * w * beta * sig * e1 * e2,
             0.5 * w * beta * e1 * sig * mu,
-            0.5 * w * beta * sig * e1 * (e2 - 1) * mu};
+            0.5 * w * beta * sig * e1 * (e2 - 1) * mu,
+            -0.5 * beta * w * mu * c3,
+            0.5 * beta * c3 * (1 / den - w * sig),
+            0.5 * w * sig * mu * beta * c3};
     }
 
-    /** The integrated coefficients of every interval of {@code grid} (cached per grid, w, lambda and eps_num). */
+    /** The noiseless integrated coefficients of every interval of {@code grid} (cached). */
     public static Interval[] coefficients(ContinuousTimeGrid grid, Params p) {
-        String key = grid + "|" + p.w() + "|" + p.lambda() + "|" + p.epsNum();
+        return coefficients(grid, p, 0);
+    }
+
+    /**
+     * The integrated coefficients of every interval of {@code grid} with {@code sigma} in {@code c3}, each by adaptive
+     * Gauss-Kronrod quadrature in double precision to {@link #TOLERANCE}; computed once per (grid, w, lambda,
+     * eps_num, sigma) and cached.
+     */
+    public static Interval[] coefficients(ContinuousTimeGrid grid, Params p, double sigma) {
+        String key = grid + "|" + java.util.Arrays.toString(grid.times()) + "|" + p.w() + "|" + p.lambda() + "|"
+                + p.epsNum() + "|" + sigma;
         return CACHE.computeIfAbsent(key, k -> {
             ContinuousVpSchedule s = grid.schedule();
             Interval[] out = new Interval[grid.steps()];
+            int terms = sigma == 0 ? 5 : 8;
             for (int n = 0; n < grid.steps(); n++) {
                 double from = grid.time(n);
                 double to = grid.time(n + 1);
-                double[] d = new double[5];
-                for (int j = 0; j < 5; j++) {
+                double[] d = new double[8];
+                for (int j = 0; j < terms; j++) {
                     int jj = j;
-                    DoubleUnaryOperator f = t -> integrands(s, p, t)[jj];
+                    DoubleUnaryOperator f = t -> integrands(s, p, sigma, t)[jj];
                     d[j] = AdaptiveQuadrature.integrate(f, from, to, TOLERANCE, TOLERANCE);
                 }
-                out[n] = new Interval(d[0], d[1], d[2], d[3], d[4]);
+                out[n] = new Interval(d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]);
             }
             return out;
         });
@@ -178,6 +312,70 @@ public final class CPigdm implements Solver<SvdOperator> {
         return xb.add(h.project(xb).mul(Math.expm1(-c2(s, p, t)))).mul(Math.exp(-c1(s, p, t)));
     }
 
+    /** {@code A_t^noisy x = A_t x + c3 Q x}. */
+    static NDArray transform(SvdOperator h, ContinuousVpSchedule s, Params p, double sigma, double t, NDArray x) {
+        NDArray ax = transform(h, s, p, t, x);
+        double c3 = c3(s, p, sigma, t);
+        return c3 == 0 ? ax : ax.add(q(h, x).mul(c3));
+    }
+
+    /** The first-order inverse {@code A_t^{-1} v - A_t^{-1}(c3 Q A_t^{-1} v)} of {@code A_t^noisy}. */
+    static NDArray inverse(SvdOperator h, ContinuousVpSchedule s, Params p, double sigma, double t, NDArray v) {
+        NDArray ainv = inverse(h, s, p, t, v);
+        double c3 = c3(s, p, sigma, t);
+        return c3 == 0 ? ainv : ainv.sub(inverse(h, s, p, t, q(h, ainv).mul(c3)));
+    }
+
+    /**
+     * The size of the noisy transform's first-order term relative to the noiseless one, the largest over the grid's
+     * times and the operator's singular values: {@code |c3(t)| / (s^2 e^{c1(t) + c2(t)})}, the factor by which
+     * {@code c3 Q} is compared with {@code A_t} on the row space. The first-order inverse is accurate to its square.
+     */
+    public static double firstOrderRatio(ContinuousTimeGrid grid, Params p, double sigma, double smallestSingularValue) {
+        ContinuousVpSchedule s = grid.schedule();
+        double worst = 0;
+        for (double t : grid.times()) {
+            double r = Math.abs(c3(s, p, sigma, t)) / (smallestSingularValue * smallestSingularValue
+                    * Math.exp(c1(s, p, t) + c2(s, p, t)));
+            worst = Math.max(worst, r);
+        }
+        return worst;
+    }
+
+    /** The largest {@link #firstOrderRatio} for which the noisy method runs. */
+    public static final double MAX_FIRST_ORDER_RATIO = 0.5;
+
+    private static void requireFirstOrderValid(SvdOperator h, ContinuousVpSchedule s, Params p, double sigma,
+            ContinuousTimeGrid grid, NDArray like) {
+        NDArray sv = h.singularValues(h.vt(like));
+        NDArray positive = sv.gt(0);
+        double smallest = Double.POSITIVE_INFINITY;
+        double[] values = sv.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).toDoubleArray();
+        boolean[] keep = positive.toBooleanArray();
+        for (int i = 0; i < values.length; i++) {
+            if (keep[i]) {
+                smallest = Math.min(smallest, values[i]);
+            }
+        }
+        if (smallest == Double.POSITIVE_INFINITY) {
+            return;
+        }
+        double ratio = firstOrderRatio(grid, p, sigma, smallest);
+        if (ratio > MAX_FIRST_ORDER_RATIO) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "noisy C-PiGDM's first-order inverse "
+                    + "of A_t + c3 Q does not hold at w = %s, sigma = %s on '%s' (smallest singular value %.4g): "
+                    + "|c3| / (s^2 e^{c1 + c2}) reaches %.3g, above %.2f; lower w, or use Noise.NOISELESS",
+                    p.w(), sigma, h.name(), smallest, ratio, MAX_FIRST_ORDER_RATIO));
+        }
+    }
+
+    /** {@code Q x = H^+ (H^+)^T x = V S^{+2} V^T x} (zero on the null space). */
+    static NDArray q(SvdOperator h, NDArray x) {
+        NDArray c = h.vt(x);
+        NDArray sInv = SvdOperator.reciprocalOrZero(h.singularValues(c));
+        return h.v(c.mul(sInv.square()));
+    }
+
     @Override
     public String name() {
         return "c-pigdm";
@@ -185,7 +383,7 @@ public final class CPigdm implements Solver<SvdOperator> {
 
     @Override
     public String citation() {
-        return "C-PiGDM, Pandey et al. (conjugate integrators for PiGDM), noiseless";
+        return "C-PiGDM, Pandey et al. (conjugate integrators for PiGDM), noiseless and noisy";
     }
 
     @Override
@@ -196,29 +394,25 @@ public final class CPigdm implements Solver<SvdOperator> {
     @Override
     public NDArray reconstruct(SolveContext<SvdOperator> ctx) {
         ContinuousVpSchedule s = ContinuousVpSchedule.standard();
-        if (ctx.schedule().steps() != s.networkSteps()) {
-            throw new IllegalArgumentException("C-PiGDM reads the prior in continuous time with network index floor("
-                    + (s.networkSteps() - 1) + " t): it needs a " + s.networkSteps() + "-step schedule, got "
-                    + ctx.schedule());
-        }
-        ContinuousTimeGrid grid = ContinuousTimeGrid.cPigdm(s, params.steps());
-        Interval[] d = coefficients(grid, params);
-        int[] indices = new int[params.steps()];
-        for (int n = 0; n < indices.length; n++) {
-            indices[n] = grid.networkIndex(n);
-        }
-        TimeGrid discrete = TimeGrid.of(ctx.schedule(), -1, indices);
+        ContinuousTimeGrid grid = continuousGrid(ctx, s, params.steps(), "C-PiGDM");
+        double sigma = params.c3Sigma(ctx.sigmaY());
+        Interval[] d = coefficients(grid, params, sigma);
+        boolean noisy = sigma > 0;
         SvdOperator h = ctx.a();
         NDArray hpy = h.pinv(ctx.y());
+        if (noisy) {
+            requireFirstOrderValid(h, s, params, sigma, grid, hpy);
+        }
+        NDArray qhpy = noisy ? q(h, hpy) : null;
         double t0 = grid.time(0);
-        NDArray x0Start = hpy.mul(s.mu(t0)).add(ctx.normal().mul(s.sigma(t0)));
-        NDArray xbStart = transform(h, s, params, t0, x0Start);
-        NDArray xbEnd = ctx.loop(discrete, xbStart, (n, step, xb) -> {
+        NDArray xStart = hpy.mul(s.mu(t0)).add(ctx.normal().mul(s.sigma(t0)));
+        NDArray xbStart = transform(h, s, params, sigma, t0, xStart);
+        NDArray xbEnd = ctx.loop(discreteGrid(ctx, grid), xbStart, (n, step, xb) -> {
             double tn = grid.time(n);
             double tn1 = grid.time(n + 1);
             double mu = s.mu(tn);
             double sig = s.sigma(tn);
-            NDArray x = inverse(h, s, params, tn, xb);
+            NDArray x = inverse(h, s, params, sigma, tn, xb);
             NDArray[] x0 = new NDArray[1];
             Guidance.Result g = ctx.guide(x, step.t(), (eps, x0Hat) -> {
                 NDArray e = eps.stopGradient();
@@ -233,13 +427,39 @@ public final class CPigdm implements Solver<SvdOperator> {
                     .add(hpy.mul(k.dy()))
                     .add(e.mul(k.ds1())).add(h.project(e).mul(k.ds2()))
                     .add(gj.mul(k.dj1())).add(h.project(gj).mul(k.dj2()));
+            if (noisy) {
+                next = next.add(qhpy.mul(k.dyc())).add(q(h, e).mul(k.dsc())).add(q(h, gj).mul(k.djc()));
+            }
             return new StepResult(next, x0[0]);
         });
-        return inverse(h, s, params, grid.time(params.steps()), xbEnd);
+        return inverse(h, s, params, sigma, grid.time(params.steps()), xbEnd);
+    }
+
+    /**
+     * The continuous grid of {@code steps} steps ({@link ContinuousTimeGrid#cPigdm}) after checking that the prior's
+     * discrete schedule has the {@code 1000} indices that {@code floor(999 t)} reads.
+     */
+    static ContinuousTimeGrid continuousGrid(SolveContext<?> ctx, ContinuousVpSchedule s, int steps, String who) {
+        if (ctx.schedule().steps() != s.networkSteps()) {
+            throw new IllegalArgumentException(who + " reads the prior in continuous time with network index floor("
+                    + (s.networkSteps() - 1) + " t): it needs a " + s.networkSteps() + "-step schedule, got "
+                    + ctx.schedule());
+        }
+        return ContinuousTimeGrid.cPigdm(s, steps);
+    }
+
+    /** The discrete grid of network indices {@code floor(999 t_n)} that the reverse loop walks for {@code grid}. */
+    static TimeGrid discreteGrid(SolveContext<?> ctx, ContinuousTimeGrid grid) {
+        int[] indices = new int[grid.steps()];
+        for (int n = 0; n < indices.length; n++) {
+            indices[n] = grid.networkIndex(n);
+        }
+        return TimeGrid.of(ctx.schedule(), -1, indices);
     }
 
     @Override
     public String toString() {
-        return "c-pigdm(N=" + params.steps() + ", w=" + params.w() + ", lambda=" + params.lambda() + ")";
+        return "c-pigdm(N=" + params.steps() + ", w=" + params.w() + ", lambda=" + params.lambda() + ", noise "
+                + params.noise() + ")";
     }
 }

@@ -35,6 +35,7 @@ public final class SolverRegistry {
         add(new DiffPir(DiffPir.Params.paper(NoiseSchedule.ddpmLinear(), TaskKind.DENOISING)),
                 (s, k) -> new DiffPir(DiffPir.Params.paper(s, k)));
         add(new CPigdm(CPigdm.Params.paper(TaskKind.DENOISING)), (s, k) -> new CPigdm(CPigdm.Params.paper(k)));
+        add(new PigdmVp(PigdmVp.Params.paper(TaskKind.DENOISING)), (s, k) -> new PigdmVp(PigdmVp.Params.paper(k)));
         add(new Dds(Dds.Params.paper(NoiseSchedule.ddpmLinear(), TaskKind.DENOISING)),
                 (s, k) -> new Dds(Dds.Params.paper(s, k)));
         add(new PnpAdmm(PnpAdmm.Params.paper(NoiseSchedule.ddpmLinear(), TaskKind.DENOISING)),
@@ -65,7 +66,7 @@ public final class SolverRegistry {
     /**
      * A copy of {@code solver} with one numeric hyperparameter changed, by name: the component {@code name} of its
      * {@code Params} record (e.g. {@code zeta} of DPS, {@code eta} of DDRM, {@code w} of PiGDM) set to
-     * {@code value}. For sweeps from the command line ({@code kit solve --set zeta=0.3}); code uses the records'
+     * {@code value} (an integer component, such as {@code steps}, takes an integral value). For sweeps from the command line ({@code kit solve --set zeta=0.3}); code uses the records'
      * {@code withX} copies.
      *
      * @throws IllegalArgumentException naming the solver's numeric parameters when {@code name} is not one of them
@@ -92,10 +93,18 @@ public final class SolverRegistry {
             for (int i = 0; i < parts.length; i++) {
                 types[i] = parts[i].getType();
                 values[i] = parts[i].getAccessor().invoke(params);
-                if (types[i] == double.class) {
+                if (types[i] == double.class || types[i] == int.class) {
                     numeric.add(parts[i].getName());
                     if (parts[i].getName().equals(name)) {
-                        values[i] = value;
+                        if (types[i] == int.class) {
+                            if (value != Math.rint(value) || Math.abs(value) > Integer.MAX_VALUE) {
+                                throw new IllegalArgumentException(solverName + "'s parameter '" + name
+                                        + "' is an integer, got " + value);
+                            }
+                            values[i] = (int) value;
+                        } else {
+                            values[i] = value;
+                        }
                         found = true;
                     }
                 }

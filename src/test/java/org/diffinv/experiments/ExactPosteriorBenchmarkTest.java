@@ -50,7 +50,9 @@ class ExactPosteriorBenchmarkTest {
             // Every method uses y: its sample mean is far closer to the posterior mean than the prior mean is. A fifth
             // leaves room for the 10-step runs' discretisation error (the largest, DDRM-10, is about a quarter).
             // DCDP is no posterior sampler (its data steps fit y, noise included): a third
-            double bound = method.endsWith("-10") ? 0.35 : method.startsWith("dcdp") ? 1 / 3.0 : 0.2;
+            // Noisy C-PiGDM runs at w = 4, the most its first-order inverse allows here: weakly guided, 0.3 (measured 0.25)
+            double bound = method.endsWith("-10") ? 0.35 : method.startsWith("dcdp") ? 1 / 3.0
+                    : method.equals("c-pigdm-noisy-20") ? 0.3 : 0.2;
             assertTrue(meanError < bound * priorError, method + ": mean error " + meanError + " vs prior mean's "
                     + priorError);
             // No approximate sampler beats two exact sets by more than their Monte-Carlo spread (about 20% at M = 128).
@@ -67,6 +69,9 @@ class ExactPosteriorBenchmarkTest {
         double c5 = t.doubleColumn("sw").get(t.stringColumn("method").indexOf("c-pigdm-5"));
         double p10 = t.doubleColumn("sw").get(t.stringColumn("method").indexOf("pigdm-10"));
         assertTrue(c5 < p10, "c-pigdm at 5 NFE " + c5 + " is not closer than pigdm at 10 " + p10);
+        // and closer than the continuous PiGDM baseline at the same 5 NFE, whose guidance is stepped by Euler
+        double v5 = t.doubleColumn("sw").get(t.stringColumn("method").indexOf("pigdm-vp-5"));
+        assertTrue(c5 < v5, "c-pigdm at 5 NFE " + c5 + " is not closer than pigdm-vp at 5 " + v5);
         // More steps, smaller discretisation error: DDRM and PiGDM at 20 steps are closer than at 10.
         for (String family : List.of("ddrm", "pigdm")) {
             double sw10 = t.doubleColumn("sw").get(t.stringColumn("method").indexOf(family + "-10"));

@@ -172,11 +172,124 @@ class CPigdmTest {
         }
     }
 
+    /**
+     * The noisy terms: {@code c3} against its closed form, the three extra coefficients against the independent Simpson
+     * rule, {@code Q = H^+ (H^+)^T} against the dense matrix built from {@code pinv}, and the first-order inverse of
+     * {@code A_t^noisy}: its error is second order in {@code c3}, so halving sigma divides it by about 16
+     * ({@code c3} is quadratic in sigma).
+     */
+    @Test
+    void noisyTermsMatchClosedFormsAndTheFirstOrderInverseIsSecondOrder() {
+        CPigdm.Params p = CPigdm.Params.spec().withSteps(10);
+        double sigma = 0.1;
+        double t = 0.3;
+        double b = s.b(t);
+        double c3 = 0.5 * p.w() * (Math.exp(0.5 * b - 0.5 * p.w() * b) - 1) * sigma * sigma * Math.log(Math.exp(b) - 1 + p.epsNum());
+        assertEquals(c3, CPigdm.c3(s, p, sigma, t), 1e-15);
+        assertEquals(0, CPigdm.c3(s, p, 0, t), 0);
+        ContinuousTimeGrid g10 = ContinuousTimeGrid.cPigdm(s, 10);
+        CPigdm.Interval[] d = CPigdm.coefficients(g10, p, sigma);
+        CPigdm.Interval[] d0 = CPigdm.coefficients(g10, p);
+        for (int n = 0; n < 10; n++) {
+            double[] got = {d[n].dyc(), d[n].dsc(), d[n].djc()};
+            for (int j = 0; j < 3; j++) {
+                int jj = j + 5;
+                double ref = simpson(u -> CPigdm.integrands(s, p, sigma, u)[jj], g10.time(n), g10.time(n + 1), 200_000);
+                assertEquals(ref, got[j], 1e-9 * Math.max(1e-12, Math.abs(ref)), "interval " + n + ", noisy term " + j);
+            }
+            assertEquals(d0[n].dy(), d[n].dy(), 0, "the noiseless terms do not depend on sigma");
+            assertEquals(0, d0[n].dsc(), 0);
+        }
+
+        SvdOperator h = SuperResolution.averagePool(2);
+        NDArray x = NoiseSource.seeded(8).normal(manager, new Shape(1, 1, 4, 4), DataType.FLOAT64);
+        org.apache.commons.math3.linear.RealMatrix hp = org.diffinv.linalg.Dense.matrix(h::pinv, new Shape(1, 1, 2, 2), manager);
+        double[] expected = hp.multiply(hp.transpose()).operate(org.diffinv.linalg.Dense.vector(x));
+        assertTrue(rms(expected, CPigdm.q(h, x).toDoubleArray()) < 1e-12, "Q x differs from H^+ (H^+)^T x");
+
+        CPigdm.Params weak = p.withW(3);
+        double[] errors = new double[2];
+        for (int i = 0; i < 2; i++) {
+            double sg = i == 0 ? 0.2 : 0.1;
+            NDArray back = CPigdm.inverse(h, s, weak, sg, t, CPigdm.transform(h, s, weak, sg, t, x));
+            errors[i] = rms(x.toDoubleArray(), back.toDoubleArray());
+        }
+        double ratio = errors[0] / errors[1];
+        assertTrue(errors[1] > 0 && ratio > 12 && ratio < 20, "first-order inverse errors " + errors[0] + ", "
+                + errors[1] + " (ratio " + ratio + ", expected about 16)");
+    }
+
+    /**
+     * At {@code sigma_y = 0} the noisy method is the noiseless one exactly (bit for bit), whatever noise model; on a
+     * noisy problem the three models differ.
+     */
+    @Test
+    void noisyFormReducesToTheNoiselessOneWithoutNoise() {
+        SvdOperator h = SuperResolution.averagePool(2);
+        NDArray x = prior.sample(manager, 2, DataType.FLOAT64, NoiseSource.seeded(21));
+        Problem<SvdOperator> clean = Problem.measure(h, x, MeasurementNoise.NONE, NoiseSource.seeded(22));
+        Problem<SvdOperator> noisy = Problem.measure(h, x, MeasurementNoise.ofWorkingRange(0.1), NoiseSource.seeded(22));
+        CPigdm.Params p = CPigdm.Params.spec().withW(3);
+        double[][] out = new double[3][];
+        double[][] outNoisy = new double[3][];
+        CPigdm.Noise[] models = CPigdm.Noise.values();
+        for (int i = 0; i < models.length; i++) {
+            CPigdm solver = new CPigdm(p.withNoise(models[i]));
+            try (Reconstruction a = solver.solve(clean, prior, Run.seeded(3));
+                 Reconstruction b = solver.solve(noisy, prior, Run.seeded(3))) {
+                out[i] = a.xHat().toDoubleArray();
+                outNoisy[i] = b.xHat().toDoubleArray();
+            }
+        }
+        assertEquals(0, rms(out[0], out[1]), 0);
+        assertEquals(0, rms(out[0], out[2]), 0);
+        assertTrue(rms(outNoisy[0], outNoisy[1]) > 1e-6 && rms(outNoisy[1], outNoisy[2]) > 1e-6);
+    }
+
+    /**
+     * The noisy method on the exact Gaussian prior, random inpainting at sigma_y = 0.1 (working range), 200 draws at
+     * N = 20. Its first-order inverse caps the guidance weight: at w = 15 the term {@code c3 Q} is 9.7e3 times
+     * {@code A_t} on the row space and the solve is refused naming the ratio (unguarded, the sample mean was 9e30).
+     * At w = 4, where the expansion holds (ratio below 0.5), the sample mean is within 0.6 of the prior mean's error
+     * of the exact posterior mean, and within 15% of the noiseless form's at the same w. Measured against the prior
+     * mean's 0.515: noiseless form 0.235, WORKING 0.257, REFERENCE 0.240 (w = 4); the noiseless form at w = 15
+     * reaches 0.066 here, since inpainting does not amplify the noise (s = 1).
+     */
+    @Test
+    void noisyMethodHoldsWhereItsExpansionDoesAndRefusesWhereItDoesNot() {
+        SvdOperator h = new Inpainting(Masks.randomPixels(1, 4, 4, 0.5, NoiseSource.seeded(5)));
+        MeasurementNoise noise = MeasurementNoise.ofWorkingRange(0.1);
+        NDArray x = prior.sample(manager, 1, DataType.FLOAT64, NoiseSource.seeded(21));
+        Problem<SvdOperator> single = Problem.measure(h, x, noise, NoiseSource.seeded(22));
+        double[] postMean = prior.posterior(h, single.y(), 0.1).mean();
+        double priorError = rms(prior.mean(), postMean);
+        Problem<SvdOperator> p = Problem.of(h, single.y().repeat(0, 200), noise, new Shape(200, 1, 4, 4));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new CPigdm(CPigdm.Params.spec().withSteps(20)).solve(p, prior, Run.seeded(1)));
+        assertTrue(e.getMessage().contains("w = 15.0") && e.getMessage().contains("lower w"), e.getMessage());
+        double[] errors = new double[3];
+        CPigdm.Noise[] models = {CPigdm.Noise.NOISELESS, CPigdm.Noise.WORKING, CPigdm.Noise.REFERENCE};
+        for (int i = 0; i < 3; i++) {
+            try (Reconstruction r = new CPigdm(CPigdm.Params.spec().withSteps(20).withW(4).withNoise(models[i]))
+                    .solve(p, prior, Run.seeded(1))) {
+                errors[i] = rms(r.xHat().mean(new int[] {0}).toDoubleArray(), postMean);
+                System.out.printf("noisy c-pigdm %s w=4 N=20: posterior-mean error %.4f (prior mean %.4f)%n", models[i],
+                        errors[i], priorError);
+            }
+        }
+        for (int i = 1; i < 3; i++) {
+            assertTrue(errors[i] < 0.6 * priorError, models[i] + ": " + errors[i] + " vs " + priorError);
+            assertTrue(errors[i] < 1.15 * errors[0], models[i] + ": " + errors[i] + " vs noiseless form " + errors[0]);
+        }
+    }
+
     @Test
     void badValuesAreRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new CPigdm.Params(0, 15, 0, 1e-6));
         assertTrue(e.getMessage().contains("0"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new CPigdm.Params(5, -1, 0, 1e-6));
         assertTrue(e.getMessage().contains("w -1"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new CPigdm.Params(5, 15, 0, 1e-6, null));
+        assertTrue(e.getMessage().contains("noise model"), e.getMessage());
     }
 }
