@@ -309,7 +309,8 @@ public final class ExperimentRunner {
     /**
      * Adds the paper's value of {@code metric} beside the kit's and an "ordering reproduced?" column: within each
      * task, the methods that have a paper value are ranked by the kit's mean over seeds and by the paper's value;
-     * a row reads "yes" when its method holds the same rank in both, "no" otherwise, and "-" without a paper value.
+     * a row reads "yes" when its method holds the same rank in both, "no" otherwise, and "-" without a paper value or
+     * without a kit value (a missing entry, such as FD-kit on fewer than {@link #FD_MIN_IMAGES} images).
      *
      * @param paper paper values keyed by {@code task + "/" + method}
      * @param higherIsBetter whether larger values of {@code metric} are better (PSNR, SSIM) or worse (LPIPS, FID)
@@ -324,6 +325,9 @@ public final class ExperimentRunner {
         for (int i = 0; i < out.rowCount(); i++) {
             String task = out.stringColumn("task").get(i);
             String method = out.stringColumn("method").get(i);
+            if (out.doubleColumn(metric).isMissing(i)) {
+                continue;
+            }
             kitMeans.computeIfAbsent(task, k -> new LinkedHashMap<>()).merge(method,
                     out.doubleColumn(metric).get(i), Double::sum);
             counts.computeIfAbsent(task, k -> new LinkedHashMap<>()).merge(method, 1, Integer::sum);
@@ -338,6 +342,10 @@ public final class ExperimentRunner {
                 continue;
             }
             paperCol.append(p);
+            if (out.doubleColumn(metric).isMissing(i)) {
+                reproduced.append("-");   // no kit value (e.g. FD-kit below ExperimentRunner.FD_MIN_IMAGES images)
+                continue;
+            }
             Map<String, Double> kit = new LinkedHashMap<>();
             Map<String, Double> ref = new LinkedHashMap<>();
             for (Map.Entry<String, Double> e : kitMeans.get(task).entrySet()) {

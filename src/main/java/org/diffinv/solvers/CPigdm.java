@@ -302,6 +302,23 @@ public final class CPigdm implements Solver<SvdOperator> {
         });
     }
 
+    /**
+     * The coefficients accumulated along {@code grid} from its first time: row {@code k} holds
+     * {@code Phi_k(t_n) - Phi_k(t_0)} for {@code n = 0..N}, in the order of {@link #integrands(ContinuousVpSchedule,
+     * Params, double, double)} (for plots of the coefficients against {@code t}).
+     */
+    public static double[][] accumulated(ContinuousTimeGrid grid, Params p, double sigma) {
+        Interval[] d = coefficients(grid, p, sigma);
+        double[][] out = new double[8][grid.steps() + 1];
+        for (int n = 0; n < d.length; n++) {
+            double[] step = {d[n].dy(), d[n].ds1(), d[n].ds2(), d[n].dj1(), d[n].dj2(), d[n].dyc(), d[n].dsc(), d[n].djc()};
+            for (int k = 0; k < 8; k++) {
+                out[k][n + 1] = out[k][n] + step[k];
+            }
+        }
+        return out;
+    }
+
     /** {@code A_t x = kappa1 (x + kappa2 P x)}. */
     static NDArray transform(SvdOperator h, ContinuousVpSchedule s, Params p, double t, NDArray x) {
         return x.add(h.project(x).mul(kappa2(s, p, t))).mul(kappa1(s, p, t));
