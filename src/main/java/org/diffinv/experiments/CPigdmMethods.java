@@ -15,9 +15,8 @@ import java.util.List;
  * The methods of the C-PiGDM notebook (06-c-pigdm) by name: {@code FAMILY-N}, a family at {@code N} NFE, for the
  * experiment runner ({@link ExperimentRunner#withSolvers}). Families:
  * <ul>
- *   <li>{@code c-pigdm}: C-PiGDM at its validated weight for the task and NFE ({@link CPigdm.Params#validated});
- *       noisy on a noisy problem, which caps w (use the next two there);</li>
- *   <li>{@code c-pigdm-noiseless-form}: the same in its noiseless form whatever the noise;</li>
+ *   <li>{@code c-pigdm}: noiseless C-PiGDM at its validated weight for the task and NFE
+ *       ({@link CPigdm.Params#validated}), whatever the problem's noise;</li>
  *   <li>{@code c-pigdm-noisy-working} / {@code c-pigdm-noisy-reference}: noisy C-PiGDM with the working-range
  *       sigma in {@code c3} at w = 2, or the reference's sigma at w = 3, the largest integer weights whose first-order
  *       inverse holds on SR x4 at sigma_y = 0.05 ([0, 1] units; {@link CPigdm#firstOrderRatio});</li>
@@ -28,7 +27,7 @@ import java.util.List;
 public final class CPigdmMethods {
 
     /** The families {@link #solver} knows. */
-    public static final List<String> FAMILIES = List.of("c-pigdm", "c-pigdm-noiseless-form", "c-pigdm-noisy-working",
+    public static final List<String> FAMILIES = List.of("c-pigdm", "c-pigdm-noisy-working",
             "c-pigdm-noisy-reference", "pigdm-vp", "pigdm", "dps", "ddrm");
 
     private CPigdmMethods() {
@@ -54,8 +53,6 @@ public final class CPigdmMethods {
         TimeGrid grid = TimeGrid.ddimUniform(schedule, n);
         return switch (family) {
             case "c-pigdm" -> new CPigdm(CPigdm.Params.validated(task.kind(), n));
-            case "c-pigdm-noiseless-form" -> new CPigdm(CPigdm.Params.validated(task.kind(), n)
-                    .withNoise(CPigdm.Noise.NOISELESS));
             case "c-pigdm-noisy-working" -> new CPigdm(CPigdm.Params.spec().withSteps(n).withW(2));
             case "c-pigdm-noisy-reference" -> new CPigdm(CPigdm.Params.spec().withSteps(n).withW(3)
                     .withNoise(CPigdm.Noise.REFERENCE));

@@ -108,23 +108,41 @@ public final class CPigdm implements Solver<SvdOperator> {
         }
 
         /**
-         * The kit's defaults for {@code kind} at {@code N = 5}: the guidance weight chosen on the validation split
-         * ({@link #validated(TaskKind, int)}).
+         * The kit's defaults for {@code kind} at {@code N = 5}: the noiseless method ({@link Noise#NOISELESS}) at the
+         * weight and {@code lambda} chosen on the validation split ({@link #validated(TaskKind, int)}). The registry's
+         * {@code c-pigdm}; {@link #noisy(TaskKind)} is {@code c-pigdm-noisy}.
          */
         public static Params paper(TaskKind kind) {
             return validated(kind, 5);
         }
 
         /**
-         * The defaults for {@code kind} at {@code steps} NFE, with {@code w} chosen on the validation split where the
-         * kit has done so (noiseless SR x4 by average pooling and DDRM's Gaussian deblurring at N = 5, 10, 20, on
-         * perceptual-kit over 20 validation images; {@code lambda = 0} throughout, which the sweep kept), and the
-         * spec's {@code w = 15} elsewhere. The sweeps are in 06-c-pigdm and reproduced by
-         * {@code environment/kit solve --task sr4-avgpool --noise 0 --method c-pigdm --split validation --images 0-19
-         * --set steps=5 --sweep w=1,3,6,10,15,25}.
+         * Noisy C-PiGDM's defaults ({@code c-pigdm-noisy}): N = 5, w = 2, lambda = 0, the working-range sigma in
+         * {@code c3}. w = 2 is the largest integer weight whose first-order inverse holds on SR x4 (s = 1/4) at
+         * sigma_y = 0.1 in the working range ({@link CPigdm#firstOrderRatio} 0.29 at w = 2, 1.40 at w = 3); the solve
+         * refuses, naming the ratio, where it does not hold.
+         */
+        public static Params noisy(TaskKind kind) {
+            return spec().withW(2);
+        }
+
+        /**
+         * The noiseless method's defaults for {@code kind} at {@code steps} NFE, chosen on the validation split where
+         * the kit has done so (noiseless SR x4 by average pooling and DDRM's Gaussian deblurring, 20 validation
+         * images, perceptual-kit; validated at N = 5, 10 and 20, other N take the nearest): SR w = 15 (25 diverges)
+         * with lambda = 3, 2, 5 at N = 5, 10, 20; deblurring w = 25 (35 and more diverge), lambda = 0. Elsewhere the
+         * spec's w = 15, lambda = 0. Reproduce with {@code environment/kit solve --task sr4-avgpool --noise 0
+         * --method c-pigdm --split validation --images 0-19 --set steps=5 --sweep w=1,2,4,6,10,15,25} (and
+         * {@code --set w=15 --sweep lambda=0,1,2,3,5}).
          */
         public static Params validated(TaskKind kind, int steps) {
-            return spec().withSteps(steps).withW(validatedW(kind, steps));
+            int i = steps <= 7 ? 0 : steps <= 14 ? 1 : 2;
+            double[][] wl = switch (kind) {
+                case SUPER_RESOLUTION -> new double[][] {{15, 3}, {15, 2}, {15, 5}};
+                case GAUSSIAN_DEBLUR -> new double[][] {{25, 0}, {25, 0}, {25, 0}};
+                default -> new double[][] {{15, 0}, {15, 0}, {15, 0}};
+            };
+            return spec().withSteps(steps).withW(wl[i][0]).withLambda(wl[i][1]).withNoise(Noise.NOISELESS);
         }
 
         /** A copy with {@code n} steps. */
@@ -189,28 +207,6 @@ public final class CPigdm implements Solver<SvdOperator> {
     public Params params() {
         return params;
     }
-
-    /**
-     * The guidance weight chosen on the validation split for {@code kind} at {@code steps} NFE (nearest validated step
-     * count), or the spec's 15 for kinds the kit has not validated.
-     */
-    static double validatedW(TaskKind kind, int steps) {
-        double[] byN = switch (kind) {
-            case SUPER_RESOLUTION -> VALIDATED_W_SR;
-            case GAUSSIAN_DEBLUR -> VALIDATED_W_DEBLUR;
-            default -> null;
-        };
-        if (byN == null) {
-            return 15;
-        }
-        return byN[steps <= 7 ? 0 : steps <= 14 ? 1 : 2];
-    }
-
-    /** Validated w at N = 5, 10, 20 for noiseless SR x4 (average pooling). */
-    private static final double[] VALIDATED_W_SR = {15, 15, 15};
-
-    /** Validated w at N = 5, 10, 20 for noiseless Gaussian deblurring (DDRM's blur). */
-    private static final double[] VALIDATED_W_DEBLUR = {15, 15, 15};
 
     /** {@code c1(t) = lambda t + b(t)/2}. */
     static double c1(ContinuousVpSchedule s, Params p, double t) {
@@ -395,7 +391,11 @@ public final class CPigdm implements Solver<SvdOperator> {
 
     @Override
     public String name() {
-        return "c-pigdm";
+        return switch (params.noise()) {
+            case NOISELESS -> "c-pigdm";
+            case WORKING -> "c-pigdm-noisy";
+            case REFERENCE -> "c-pigdm-noisy-ref";
+        };
     }
 
     @Override

@@ -35,6 +35,7 @@ public final class SolverRegistry {
         add(new DiffPir(DiffPir.Params.paper(NoiseSchedule.ddpmLinear(), TaskKind.DENOISING)),
                 (s, k) -> new DiffPir(DiffPir.Params.paper(s, k)));
         add(new CPigdm(CPigdm.Params.paper(TaskKind.DENOISING)), (s, k) -> new CPigdm(CPigdm.Params.paper(k)));
+        add(new CPigdm(CPigdm.Params.noisy(TaskKind.DENOISING)), (s, k) -> new CPigdm(CPigdm.Params.noisy(k)));
         add(new PigdmVp(PigdmVp.Params.paper(TaskKind.DENOISING)), (s, k) -> new PigdmVp(PigdmVp.Params.paper(k)));
         add(new Dds(Dds.Params.paper(NoiseSchedule.ddpmLinear(), TaskKind.DENOISING)),
                 (s, k) -> new Dds(Dds.Params.paper(s, k)));
