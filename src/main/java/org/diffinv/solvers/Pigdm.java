@@ -125,16 +125,26 @@ public final class Pigdm implements Solver<SvdOperator> {
             double abart = schedule.alphaBar(t);
             double abarS = step.tPrev() < 0 ? 1.0 : schedule.alphaBar(step.tPrev());
             double rt2 = 1 - abart;
-            Guidance.Result g = ctx.guide(xt, t, Guidance.innerProduct(x0 -> {
-                // m = V [ S (U^T y - S V^T x0) / (S^2 + sy^2 / r_t^2) ], zero where s = 0
-                NDArray residual = uty.sub(s.mul(h.vt(x0)));
-                NDArray den = NDArrays.where(observed, s2.add(sy * sy / rt2), s2.onesLike());
-                return h.v(s.mul(residual).div(den));
-            }));
+            Guidance.Result g = ctx.guide(xt, t, Guidance.innerProduct(x0 -> residual(h, uty, s, observed, s2, sy * sy / rt2, x0)));
             NDArray ddim = DdimStep.update(schedule, g.x0Hat(), g.eps(), t, step.tPrev(), params.eta(), ctx.noise());
             NDArray xs = ddim.add(g.gradient().mul(params.w() * Math.sqrt(abarS) * Math.sqrt(abart)));
             return new StepResult(xs, g.x0Hat());
         });
+    }
+
+    /**
+     * PiGDM's residual (Eq. 8 in the SVD form) {@code m = V [ S (U^T y - S V^T x0) / (S^2 + sigma_y^2 / r_t^2) ]}, zero
+     * where {@code s = 0}; {@code H^+ y - P x0} when {@code sigma_y = 0}. Shared with {@link PigdmVp}.
+     *
+     * @param uty {@code U^T y}
+     * @param s the singular values (input-shaped), {@code observed = s > 0}, {@code s2 = s^2}
+     * @param noiseRatio {@code sigma_y^2 / r_t^2}
+     */
+    static NDArray residual(SvdOperator h, NDArray uty, NDArray s, NDArray observed, NDArray s2, double noiseRatio,
+            NDArray x0) {
+        NDArray r = uty.sub(s.mul(h.vt(x0)));
+        NDArray den = NDArrays.where(observed, s2.add(noiseRatio), s2.onesLike());
+        return h.v(s.mul(r).div(den));
     }
 
     @Override

@@ -1,7 +1,6 @@
 package org.diffinv.solvers;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import org.diffinv.diffusion.ContinuousTimeGrid;
 import org.diffinv.diffusion.ContinuousVpSchedule;
 import org.diffinv.diffusion.StepResult;
@@ -197,9 +196,7 @@ public final class PigdmVp implements Solver<SvdOperator> {
             Guidance.Result g = ctx.guide(x, step.t(), (eps, x0Hat) -> {
                 x0[0] = x.sub(eps.stopGradient().mul(sig)).div(mu);
                 // m = V [ S (U^T y - S V^T x0) / (S^2 + sigma_y^2 / r_t^2) ], r_t = sig; = H^+ y - P x0 at sigma_y = 0
-                NDArray residual = uty.sub(sv.mul(h.vt(x0[0])));
-                NDArray den = NDArrays.where(observed, s2.add(sy * sy / (sig * sig)), s2.onesLike());
-                m[0] = h.v(sv.mul(residual).div(den)).stopGradient();
+                m[0] = Pigdm.residual(h, uty, sv, observed, s2, sy * sy / (sig * sig), x0[0]).stopGradient();
                 return eps.mul(m[0]).sum();
             });
             // grad_x <m, x0> = (m - sig J_eps^T m) / mu

@@ -283,6 +283,31 @@ class CPigdmTest {
         }
     }
 
+    /**
+     * Data consistency. C-PiGDM does not project onto {@code Ax = y} (no step of it guarantees {@code A x_hat = y}
+     * exactly); its transform contracts the row space towards {@code H^+ y} by {@code e^{-w b/2}}, so the measurement
+     * residual must fall with w. On the exact Gaussian prior with noiseless random inpainting (N = 20), the relative
+     * residual {@code ||H x_hat - y|| / ||y||} at w = 15 is below 0.4 of the unguided one (measured 0.30 against 1.18:
+     * the guidance acts through the network's Jacobian at 20 points only, and nothing projects at the end).
+     */
+    @Test
+    void measurementResidualFallsWithTheGuidanceWeight() {
+        SvdOperator h = new Inpainting(Masks.randomPixels(1, 4, 4, 0.5, NoiseSource.seeded(5)));
+        NDArray x = prior.sample(manager, 8, DataType.FLOAT64, NoiseSource.seeded(31));
+        Problem<SvdOperator> p = Problem.measure(h, x, MeasurementNoise.NONE, NoiseSource.seeded(32));
+        double[] residual = new double[2];
+        double[] ws = {0, 15};
+        for (int i = 0; i < 2; i++) {
+            try (Reconstruction r = new CPigdm(CPigdm.Params.spec().withSteps(20).withW(ws[i])).solve(p, prior,
+                    Run.seeded(1))) {
+                residual[i] = h.apply(r.xHat()).sub(p.y()).norm().getDouble() / p.y().norm().getDouble();
+            }
+        }
+        System.out.printf("c-pigdm relative residual: w = 0 %.4g, w = 15 %.4g%n", residual[0], residual[1]);
+        assertTrue(residual[1] < 0.4 * residual[0], "residual w = 15 " + residual[1]
+                + " vs unguided " + residual[0]);
+    }
+
     @Test
     void badValuesAreRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new CPigdm.Params(0, 15, 0, 1e-6));
