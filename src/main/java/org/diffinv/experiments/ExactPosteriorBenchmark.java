@@ -24,6 +24,7 @@ import org.diffinv.priors.ImageLikeMixtures;
 import org.diffinv.solvers.AdmmTv;
 import org.diffinv.solvers.Daps;
 import org.diffinv.solvers.CPigdm;
+import org.diffinv.solvers.DcdpCm;
 import org.diffinv.solvers.PigdmVp;
 import org.diffinv.solvers.Dcdp;
 import org.diffinv.solvers.Dds;
@@ -161,6 +162,10 @@ public final class ExactPosteriorBenchmark {
                     .withLr(DCDP_EXACT_LR).withTau(50));
             out.add(new Entry(dcdp.name(), dcdp));
         }
+        // DCDP-CM with a perfect consistency model of the exact prior: its probability-flow map by 20 DDIM steps
+        DcdpCm cm = DcdpCm.withOdeConsistency(DcdpCm.Params.paper(schedule, TaskKind.SUPER_RESOLUTION).withClip(false)
+                .withLr(DCDP_EXACT_LR).withTau(50), 20);
+        out.add(new Entry(cm.name(), cm));
         out.add(new Entry("admm-tv", new AdmmTv(AdmmTv.Params.paper(TaskKind.INPAINTING))));
         out.add(new Entry("pinv", PseudoInverse.paper()));
         int[] steps = mode == RunMode.FULL ? new int[] {10, 20, 50, 100} : new int[] {10, 20};

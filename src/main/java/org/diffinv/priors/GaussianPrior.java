@@ -229,6 +229,50 @@ public final class GaussianPrior implements EpsPrior {
         return xt.reshape(shape.get(0), dimension).sub(meanT).matMul(v).mul(s).matMul(v.transpose()).reshape(shape);
     }
 
+    /**
+     * The exact consistency function of this prior (Song et al. 2023, Definition 1): the probability-flow ODE keeps
+     * {@code (x_ve - mu)} scaled by {@code (Sigma + sigma^2 I)^{1/2}} in the VE view {@code x_ve = x_t / sqrt(abar_t)
+     * = x_0 + sigma_t z}, so
+     * <pre>
+     *   f(x_t, t) = mu + Sigma^{1/2} (Sigma + sigma_t^2 I)^{-1/2} (x_t / sqrt(abar_t) - mu)
+     * </pre>
+     * in closed form (in the eigenbasis of {@code Sigma}), in {@code x_t}'s type: the exact answer that consistency
+     * distillation approximates and the exact DCDP-CM purifier of the exact-posterior benchmark.
+     */
+    public ConsistencyFunction consistencyFunction() {
+        GaussianPrior self = this;
+        return new ConsistencyFunction() {
+            @Override
+            public NoiseSchedule schedule() {
+                return schedule;
+            }
+
+            @Override
+            public NDArray x0(NDArray xt, int t) {
+                Shape shape = checkInput(xt, "GaussianPrior.consistencyFunction");
+                double alphaBar = schedule.alphaBar(checkTime(t));
+                double sigma2 = (1 - alphaBar) / alphaBar;
+                NDManager manager = xt.getManager();
+                DataType type = xt.getDataType();
+                double[] scale = new double[dimension];
+                for (int i = 0; i < dimension; i++) {
+                    double lambda = Math.max(0, spectrum.eigenvalues[i]);
+                    scale[i] = Math.sqrt(lambda / (lambda + sigma2));
+                }
+                NDArray mu = DenseAlgebra.constant(manager, mean, new Shape(dimension), type);
+                NDArray v = DenseAlgebra.constant(manager, eigenvectorsRowMajor, new Shape(dimension, dimension), type);
+                NDArray k = DenseAlgebra.constant(manager, scale, new Shape(dimension), type);
+                NDArray centred = xt.reshape(shape.get(0), dimension).div(Math.sqrt(alphaBar)).sub(mu);
+                return centred.matMul(v).mul(k).matMul(v.transpose()).add(mu).reshape(shape);
+            }
+
+            @Override
+            public String toString() {
+                return "exact consistency function of " + self;
+            }
+        };
+    }
+
     /** The marginal covariance {@code Cov_t = abar_t Sigma + (1 - abar_t) I} of {@code x_t} ({@code d x d}). */
     public double[][] marginalCovariance(int t) {
         double alphaBar = schedule.alphaBar(checkTime(t));

@@ -51,6 +51,9 @@ public final class SolverRegistry {
         add(new Dcdp(Dcdp.Params.paper(NoiseSchedule.ddpmLinear(), TaskKind.DENOISING, Dcdp.Version.DDIM)
                 .withConstantSchedule()),
                 (s, k) -> new Dcdp(Dcdp.Params.paper(s, k, Dcdp.Version.DDIM).withConstantSchedule()));
+        add(new DcdpCm(DcdpCm.Params.paper(NoiseSchedule.ddpmLinear(), TaskKind.DENOISING),
+                org.diffinv.priors.ConsistencyModel.shippedLazily()),
+                (s, k) -> new DcdpCm(DcdpCm.Params.paper(s, k), org.diffinv.priors.ConsistencyModel.shippedLazily()));
         add(PseudoInverse.paper(), (s, k) -> PseudoInverse.paper());
         add(new TweediePseudoInverse(TweediePseudoInverse.Params.paper(NoiseSchedule.ddpmLinear(), TaskKind.DENOISING)),
                 (s, k) -> new TweediePseudoInverse(TweediePseudoInverse.Params.paper(s, k)));

@@ -104,6 +104,7 @@ public final class Evaluation {
                         q.addProperty("guidanceScale", opt.guidance());
                     }
                 }
+                case "consistency-unet" -> evaluateConsistency(m, dir, name, side, test, opt, q);
                 default -> throw new IllegalArgumentException("no evaluation for kind " + kind);
             }
         }
@@ -252,6 +253,60 @@ public final class Evaluation {
             h.add(v);
         }
         q.add("sampleClassHistogram", h);
+    }
+
+    /** The VE noise level of the second step of two-step consistency sampling (Song et al. 2023 use about 0.8). */
+    public static final double CONSISTENCY_SECOND_SIGMA = 0.8;
+
+    /**
+     * A consistency model's card: FD-kit of one-step samples (from the largest distillation boundary) and of two-step
+     * samples (re-noised to the index nearest sigma = {@value #CONSISTENCY_SECOND_SIGMA}), beside the same for its
+     * teacher's network taken as it was before distillation (the student's starting point: one Tweedie step from noise,
+     * and two), with the same seeds, and the real floor. The teacher's own DDIM FD-kit is on its card.
+     */
+    private static void evaluateConsistency(NDManager m, Path dir, String name, JsonObject side, FashionMnist test,
+                                            Options opt, JsonObject q) {
+        org.diffinv.priors.ConsistencyModel cm = org.diffinv.priors.ConsistencyModel.load(m, dir, name);
+        JsonObject d = side.getAsJsonObject("distillation");
+        JsonArray b = d.getAsJsonArray("boundaries");
+        int top = b.get(b.size() - 1).getAsInt();
+        int second = cm.schedule().nearestVeSigmaIndex(CONSISTENCY_SECOND_SIGMA);
+        String teacherName = d.get("teacher").getAsString();
+        org.diffinv.priors.ConsistencyModel start = new org.diffinv.priors.ConsistencyModel(
+                UNetEpsPrior.load(m, dir, teacherName), cm.sigmaData());
+        FeatureClassifier clf = Checkpoints.loadClassifier(m);
+        double[][] ft = Quality.features(clf, m, test, range(test.size()));
+        FashionMnist val = FashionMnist.load(FashionMnist.Split.VALIDATION);
+        int n = opt.samples();
+        q.addProperty("samples", n);
+        q.addProperty("sampleSeed", opt.seed());
+        q.addProperty("oneStepTime", top);
+        q.addProperty("twoStepTimes", top + ", " + second);
+        q.addProperty("fdKitOneStep", consistencyFd(m, clf, cm, ft, n, opt.seed(), top));
+        q.addProperty("fdKitTwoStep", consistencyFd(m, clf, cm, ft, n, opt.seed(), top, second));
+        q.addProperty("fdKitUndistilledOneStep", consistencyFd(m, clf, start, ft, n, opt.seed(), top));
+        q.addProperty("fdKitUndistilledTwoStep", consistencyFd(m, clf, start, ft, n, opt.seed(), top, second));
+        q.addProperty("fdKitFloor", org.diffinv.metrics.FrechetDistance.of(
+                Quality.features(clf, m, val, range(Math.min(n, val.size()))), ft));
+        JsonObject teacherQuality = ModelFiles.readSidecar(dir, teacherName).getAsJsonObject("quality");
+        if (teacherQuality != null && teacherQuality.has("fdKit")) {
+            q.addProperty("teacherFdKit", teacherQuality.get("fdKit").getAsDouble());
+            q.addProperty("teacherSamplingGrid", teacherQuality.get("samplingGrid").getAsString());
+        }
+    }
+
+    private static double consistencyFd(NDManager m, FeatureClassifier clf, org.diffinv.priors.ConsistencyFunction f,
+                                        double[][] testFeatures, int n, long seed, int... times) {
+        NoiseSource noise = NoiseSource.seeded(seed);
+        double[][] out = new double[n][];
+        for (int from = 0; from < n; from += 100) {
+            int c = Math.min(100, n - from);
+            try (NDManager s = m.newSubManager()) {
+                NDArray x = f.sample(s, c, new Shape(1, 32, 32), noise, times).clip(-1, 1);
+                System.arraycopy(Quality.features(clf, x), 0, out, from, c);
+            }
+        }
+        return org.diffinv.metrics.FrechetDistance.of(out, testFeatures);
     }
 
     /** Prompt-match share of {@code "a photo of a X"} samples under guidance scale {@code guidance}, stored as KEY*. */

@@ -67,7 +67,7 @@ public final class ModelCard {
             for (Map.Entry<String, JsonElement> e : q.entrySet()) {
                 b.append("- ").append(e.getKey()).append(": ").append(render(e.getKey(), e.getValue())).append("\n");
             }
-            if (q.has("fdKit") || q.has("fdKitLatentFloor")) {
+            if (q.has("fdKit") || q.has("fdKitLatentFloor") || q.has("fdKitOneStep")) {
                 b.append("\nFD-kit is the Frechet distance on the kit's feature classifier's penultimate features "
                         + "(128-d), not FID: comparable within the kit only. The floor (fdKitFloor) is the same "
                         + "distance between real images (validation vs test) of the same count.\n");
@@ -80,6 +80,14 @@ public final class ModelCard {
                                 ? "Latents are never clipped (they have unit standard deviation); the decoded images "
                                         + "are clipped to [-1, 1] before the classifier.\n"
                                 : "The samples are clipped to [-1, 1] before the classifier.\n");
+            }
+            if (q.has("fdKitOneStep")) {
+                b.append("\nSamples: consistency sampling (the consistency-model paper's Algorithm 1): one step "
+                        + "f(z, t) from t = oneStepTime, and two steps (re-noised to the second of twoStepTimes, the "
+                        + "index nearest VE sigma 0.8); clipped to [-1, 1] before the classifier. The undistilled "
+                        + "rows are the same sampler with the teacher's network in the same parametrization (the "
+                        + "student before training: one Tweedie step from noise, then one more); teacherFdKit is the "
+                        + "teacher's own multi-step DDIM figure from its card.\n");
             }
             if (q.has("fdKitLatentFloor")) {
                 b.append("\nLatent floors: fdKitAutoencoderTest is the FD-kit of the autoencoder's reconstructions "
@@ -133,6 +141,7 @@ public final class ModelCard {
             case "kl-autoencoder" -> "KL autoencoder, 32x32x1 -> 8x8xL latents";
             case "pixel-eps-unet" -> "pixel-space eps-prediction UNet prior";
             case "latent-eps-unet" -> "prompt-conditioned latent eps-prediction UNet prior";
+            case "consistency-unet" -> "consistency model distilled from the pixel prior";
             default -> kind;
         };
     }

@@ -91,6 +91,8 @@ public final class TrainMain {
             case "classifier" -> new ClassifierTask(config, FashionMnist.load(FashionMnist.Split.TRAIN));
             case "autoencoder" -> new AutoencoderTask(config, FashionMnist.load(FashionMnist.Split.TRAIN));
             case "latent-eps" -> latentTask(config, exportDir);
+            case "consistency-distillation" -> new ConsistencyDistillationTask(config,
+                    FashionMnist.load(FashionMnist.Split.TRAIN), exportDir);
             default -> throw new IllegalArgumentException("unknown task " + config.task() + " in config "
                     + config.name());
         };

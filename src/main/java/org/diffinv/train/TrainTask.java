@@ -34,4 +34,20 @@ public interface TrainTask {
     default JsonObject exportFacts(Block exported, NDManager manager) {
         return new JsonObject();
     }
+
+    /** Called after every optimizer update of {@code model} (e.g. a target network's average). Nothing by default. */
+    default void afterUpdate(Block model) {
+    }
+
+    /**
+     * The task's own resumable state (e.g. a target network), saved with each checkpoint as {@code task.ndlist};
+     * empty by default.
+     */
+    default ai.djl.ndarray.NDList state(Block model) {
+        return new ai.djl.ndarray.NDList();
+    }
+
+    /** Restores what {@link #state} saved. */
+    default void restore(Block model, ai.djl.ndarray.NDList state) {
+    }
 }

@@ -40,7 +40,7 @@ import java.util.List;
  * non-determinism of the engine's kernels).
  *
  * <p>Work directory layout: {@code model.params} (DJL format), {@code ema.ndlist} and {@code adam.ndlist} (DJL's
- * NDList encoding), {@code state.json} (step, seed, config, wall seconds so far).
+ * NDList encoding), {@code task.ndlist} (a task's own state, such as a consistency target network, if it has one), {@code state.json} (step, seed, config, wall seconds so far).
  *
  * <p>Stopping early: create the file {@code STOP} in the work directory ({@code touch data/cache/train/NAME/STOP});
  * the trainer saves a checkpoint after the current step, deletes the file and returns (the caller exports as after
@@ -99,6 +99,9 @@ public final class Trainer {
             model.getParameters().forEach(p -> p.getValue().getArray().setRequiresGradient(true));
             ema.restore(readList(manager, workDir.resolve("ema.ndlist")));
             adam.restore(readList(manager, workDir.resolve("adam.ndlist")), start);
+            if (Files.isRegularFile(workDir.resolve("task.ndlist"))) {
+                task.restore(model, readList(manager, workDir.resolve("task.ndlist")));
+            }
             log.printf("resumed %s at step %d (%.0f s of training so far)%n", config.name(), start, priorWall);
         }
         ParameterStore ps = new ParameterStore(manager, false);
@@ -131,6 +134,7 @@ public final class Trainer {
                 }
                 adam.update();
                 ema.update(adam.step());
+                task.afterUpdate(model);
                 avgLoss = Double.isNaN(avgLoss) ? lastLoss : 0.98 * avgLoss + 0.02 * lastLoss;
                 windowSteps++;
                 reached = step + 1;
@@ -205,6 +209,10 @@ public final class Trainer {
             String sha = ModelFiles.save(model, workDir, "model", new JsonObject());
             writeList(new NDList(ema.values().toArray(new NDArray[0])), workDir.resolve("ema.ndlist"));
             writeList(adam.state(), workDir.resolve("adam.ndlist"));
+            NDList taskState = task.state(model);
+            if (!taskState.isEmpty()) {
+                writeList(taskState, workDir.resolve("task.ndlist"));
+            }
             JsonObject state = new JsonObject();
             state.addProperty("step", step);
             state.addProperty("seed", config.seed());

@@ -95,6 +95,14 @@ class RegistriesTest {
         // lower-is-better metrics rank the other way
         Table lpips = ExperimentRunner.compareWithPaper(t, "psnr", Map.of("sr/a", 0.3, "sr/b", 0.1), false);
         assertEquals("no", lpips.stringColumn("ordering reproduced?").get(1));
+        // a missing kit value (e.g. FD-kit on too few images) is no rank: "-" beside the paper's number
+        t.doubleColumn("psnr").setMissing(0);
+        Table missing = ExperimentRunner.compareWithPaper(t, "psnr", Map.of("sr/a", 25.0, "sr/b", 27.0, "sr/c", 24.0),
+                true);
+        assertEquals("-", missing.stringColumn("ordering reproduced?").get(0));
+        assertEquals(25.0, missing.doubleColumn("paper psnr").get(0));
+        assertEquals("yes", missing.stringColumn("ordering reproduced?").get(1));
+        assertEquals("yes", missing.stringColumn("ordering reproduced?").get(2));   // c second among b, c
     }
 
     @Test
