@@ -10,6 +10,11 @@
  *       {@code grad_{x_t} log p(y | x_t)}.</li>
  *   <li>{@link org.diffinv.priors.GaussianMixturePrior}: {@code sum_k pi_k N(mu_k, Sigma_k)}; eps via stable
  *       responsibilities, moments, samples, closed-form posterior (component posteriors and updated weights).</li>
+ *   <li>Consistency functions ({@link org.diffinv.priors.ConsistencyFunction}, with multistep consistency sampling):
+ *       the distilled {@link org.diffinv.priors.ConsistencyModel} (a noise predictor in the kit's
+ *       {@link org.diffinv.priors.ConsistencyParametrization}), the exact one of a Gaussian prior
+ *       ({@link org.diffinv.priors.GaussianPrior#consistencyFunction}) and any prior's probability-flow map by
+ *       DDIM ({@link org.diffinv.priors.OdeConsistency}).</li>
  * </ul>
  * Dense linear algebra is double precision (commons-math); linear operators are made dense by applying them
  * to basis images (a package-private stop-gap until {@code org.diffinv.linalg} provides the shared helper).

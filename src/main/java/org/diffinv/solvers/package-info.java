@@ -19,7 +19,9 @@
  * ADMM-TV); {@code LatentDps} (the loop and objective of LDPS, GML-DPS and PSLD, reused by LDIR and ReSample);
  * {@link org.diffinv.solvers.HeavyBall} and {@link org.diffinv.solvers.TensorAdam} (optimiser state on tensors).
  *
- * <p><b>Methods.</b> Pixel: DPS, DDRM, PiGDM, MCG, Score-SDE projection, DiffPIR, DDS, PnP-ADMM, ADMM-TV, DAPS, and
- * the baselines A^+ y and Tweedie of a noised A^+ y. Latent: LDPS, GML-DPS, PSLD, LDIR, ReSample.
+ * <p><b>Methods.</b> Pixel: DPS, DDRM, PiGDM, C-PiGDM (noiseless and noisy), the continuous PiGDM baseline
+ * (PiGDM-VP), MCG, Score-SDE projection, DiffPIR, DDS, PnP-ADMM, ADMM-TV, DAPS, DCDP (V1, V2, constant schedule,
+ * consistency-model purification DCDP-CM), and the baselines A^+ y and Tweedie of a noised A^+ y. Latent: LDPS,
+ * GML-DPS, PSLD, LDIR, ReSample, latent DCDP (approaches I and II).
  */
 package org.diffinv.solvers;
