@@ -430,6 +430,7 @@ public final class CPigdm implements Solver<SvdOperator> {
             double mu = s.mu(tn);
             double sig = s.sigma(tn);
             NDArray x = inverse(h, s, params, sigma, tn, xb);
+            requireFinite(x, n, tn);
             NDArray[] x0 = new NDArray[1];
             Guidance.Result g = ctx.guide(x, step.t(), (eps, x0Hat) -> {
                 NDArray e = eps.stopGradient();
@@ -447,9 +448,21 @@ public final class CPigdm implements Solver<SvdOperator> {
             if (noisy) {
                 next = next.add(qhpy.mul(k.dyc())).add(q(h, e).mul(k.dsc())).add(q(h, gj).mul(k.djc()));
             }
+            requireFinite(next, n + 1, tn1);
             return new StepResult(next, x0[0]);
         });
         return inverse(h, s, params, sigma, grid.time(params.steps()), xbEnd);
+    }
+
+    /** Refuses a state that overflowed, naming the step and the weights (rather than passing NaN on). */
+    private void requireFinite(NDArray state, int n, double t) {
+        try {
+            org.diffinv.operators.Checks.requireFinite(state, "C-PiGDM", "the state");
+        } catch (IllegalArgumentException overflow) {
+            throw new IllegalArgumentException("C-PiGDM diverged at step " + n + " of " + params.steps() + " (t = " + t
+                    + ") with w = " + params.w() + ", lambda = " + params.lambda() + ": lower w (the transform "
+                    + "stretches the row space by e^{w b(t)/2}). " + overflow.getMessage(), overflow);
+        }
     }
 
     /**

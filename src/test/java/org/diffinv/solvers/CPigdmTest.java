@@ -316,5 +316,12 @@ class CPigdmTest {
         assertTrue(e.getMessage().contains("w -1"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new CPigdm.Params(5, 15, 0, 1e-6, null));
         assertTrue(e.getMessage().contains("noise model"), e.getMessage());
+        // a weight far too large overflows the conjugate variable (e^{w b/2} on the row space): a clear error, no NaN
+        SvdOperator h = new Inpainting(Masks.randomPixels(1, 4, 4, 0.5, NoiseSource.seeded(5)));
+        NDArray x = prior.sample(manager, 2, DataType.FLOAT32, NoiseSource.seeded(21));
+        Problem<SvdOperator> p = Problem.measure(h, x, MeasurementNoise.NONE, NoiseSource.seeded(22));
+        e = assertThrows(IllegalArgumentException.class, () -> new CPigdm(CPigdm.Params.spec().withW(400))
+                .solve(p, prior, Run.seeded(1)));
+        assertTrue(e.getMessage().contains("diverged") && e.getMessage().contains("w = 400.0"), e.getMessage());
     }
 }
