@@ -10,7 +10,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The command line behind {@code environment/kit list}, {@code kit solve} and {@code kit posterior}.
+ * The command line behind {@code environment/kit list}, {@code kit solve}, {@code kit posterior} and
+ * {@code kit bench} ({@link org.diffinv.bench.BenchCommand}).
  *
  * <pre>
  *   list                                         tasks, solvers and priors
@@ -34,6 +35,7 @@ public final class KitCli {
                 case "list" -> list();
                 case "posterior" -> posterior(Arrays.copyOfRange(args, 1, args.length));
                 case "solve" -> SolveCommand.run(Arrays.copyOfRange(args, 1, args.length));
+                case "bench" -> org.diffinv.bench.BenchCommand.run(Arrays.copyOfRange(args, 1, args.length));
                 default -> usage("unknown command '" + args[0] + "'");
             }
         } catch (IllegalArgumentException e) {
@@ -44,7 +46,8 @@ public final class KitCli {
 
     private static void usage(String why) {
         System.err.println("[kit] " + why + "\nusage: list | solve --task T --method M [--prior pixel-unet] "
-                + "[--images 0-7] [--seed S] | posterior [--solvers a,b] [--mode smoke|quick|full] [--seed S]");
+                + "[--images 0-7] [--seed S] | posterior [--solvers a,b] [--mode smoke|quick|full] [--seed S] "
+                + "| bench [--mode smoke|quick|full] [--batch 1,16] [--threads 1,2] [--solvers a,b] [--steps N]");
         System.exit(2);
     }
 

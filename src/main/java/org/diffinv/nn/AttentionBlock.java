@@ -106,7 +106,7 @@ public final class AttentionBlock extends KitBlock {
         NDArray u = tokens(run(norm, ps, x, training));
         NDList qkvParts = run(qkv, ps, u, training).split(3, 2);
         NDArray a = attend(qkvParts.get(0), qkvParts.get(1), qkvParts.get(2));
-        NDArray out = x.add(image(run(proj, ps, a, training), shape));
+        NDArray out = addInto(image(run(proj, ps, a, training), shape), x);
         if (contextDim > 0) {
             if (inputs.size() < 2) {
                 throw new IllegalArgumentException("this AttentionBlock needs a context (N, L, " + contextDim + ")");
@@ -120,7 +120,7 @@ public final class AttentionBlock extends KitBlock {
             NDArray uq = tokens(run(crossNorm, ps, out, training));
             NDList kv = run(crossKv, ps, c, training).split(2, 2);
             NDArray ca = attend(run(crossQ, ps, uq, training), kv.get(0), kv.get(1));
-            out = out.add(image(run(crossProj, ps, ca, training), shape));
+            out = addInto(image(run(crossProj, ps, ca, training), shape), out);
         }
         return new NDList(out);
     }

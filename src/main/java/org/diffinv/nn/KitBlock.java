@@ -40,8 +40,38 @@ public abstract class KitBlock extends AbstractBlock {
         return ps.getValue(p, like.getDevice(), training);
     }
 
-    /** The SiLU (swish) activation {@code x * sigmoid(x)}. */
+    /**
+     * Nearest-neighbour upsampling by 2 of {@code (N, C, H, W)}: every pixel becomes a 2x2 block, output
+     * {@code (N, C, 2H, 2W)}. One engine call (nearest interpolation); equal to repeating each row and column twice.
+     */
+    public static NDArray upsampleNearest(NDArray x) {
+        Shape s = x.getShape();
+        if (s.dimension() != 4) {
+            throw new IllegalArgumentException("upsampleNearest expects (N, C, H, W), got " + s);
+        }
+        return x.getNDArrayInternal().interpolation(new long[] {2 * s.get(2), 2 * s.get(3)}, 0, false);
+    }
+
+    /**
+     * Whether the engine records operations for a backward pass now (inside a gradient collector). When it does not,
+     * the blocks write into the fresh temporaries they own (in place) instead of allocating one more activation per
+     * operation: same values, fewer allocations (issue 14).
+     */
+    protected static boolean recording() {
+        return ai.djl.pytorch.jni.JniUtils.isGradMode();
+    }
+
+    /** The SiLU (swish) activation {@code x * sigmoid(x)}; {@code x} itself is never changed. */
     public static NDArray silu(NDArray x) {
-        return x.mul(x.getNDArrayInternal().sigmoid());
+        NDArray s = x.getNDArrayInternal().sigmoid();
+        return recording() ? x.mul(s) : s.muli(x);
+    }
+
+    /**
+     * {@code fresh + other}, written into {@code fresh} when nothing is being recorded: {@code fresh} must be a
+     * temporary the caller owns and no longer needs (never a block input).
+     */
+    protected static NDArray addInto(NDArray fresh, NDArray other) {
+        return recording() ? fresh.add(other) : fresh.addi(other);
     }
 }

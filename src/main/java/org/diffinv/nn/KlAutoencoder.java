@@ -141,9 +141,9 @@ public final class KlAutoencoder extends KitBlock {
         }
         NDArray h = run(decIn, ps, z, training);
         h = res(decRes1, ps, res(decRes0, ps, h, training), training);
-        h = run(decUp0, ps, h.repeat(2, 2).repeat(3, 2), training);
+        h = run(decUp0, ps, upsampleNearest(h), training);
         h = res(decRes2, ps, h, training);
-        h = run(decUp1, ps, h.repeat(2, 2).repeat(3, 2), training);
+        h = run(decUp1, ps, upsampleNearest(h), training);
         h = res(decRes3, ps, h, training);
         return run(decOut, ps, silu(run(decNorm, ps, h, training)), training);
     }

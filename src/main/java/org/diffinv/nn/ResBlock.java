@@ -19,6 +19,10 @@ import ai.djl.util.PairList;
  * {@code h = conv_1(silu(GN_1(x)))}, {@code (s, b) = W_e silu(e)}, {@code h = GN_2(h) (1 + s) + b},
  * {@code h = conv_2(silu(h))}, output {@code skip(x) + h} of shape {@code (N, Cout, H, W)}, where
  * {@code skip} is the identity when {@code Cin == Cout} and a 1x1 convolution otherwise.
+ *
+ * <p>The block's second input is the <em>activated</em> embedding {@code silu(e)}, not {@code e}: every residual
+ * block of a UNet reads the same {@code silu(e)}, so the UNet computes it once per forward pass
+ * ({@link UNet}) instead of once per block (issue 14: fewer engine calls, same result).
  */
 public final class ResBlock extends KitBlock {
     private final int inChannels;
@@ -81,14 +85,15 @@ public final class ResBlock extends KitBlock {
         NDArray h = run(conv1, ps, silu(run(norm1, ps, x, training)), training);
         h = run(norm2, ps, h, training);
         if (film != null) {
-            NDArray e = inputs.get(1);
-            NDArray sb = run(film, ps, silu(e), training).reshape(-1, 2L * outChannels, 1, 1);
+            NDArray siluE = inputs.get(1);
+            NDArray sb = run(film, ps, siluE, training).reshape(-1, 2L * outChannels, 1, 1);
             NDList parts = sb.split(2, 1);
-            h = h.mul(parts.get(0).add(1)).add(parts.get(1));
+            NDArray scale = parts.get(0).add(1);
+            h = recording() ? h.mul(scale).add(parts.get(1)) : h.muli(scale).addi(parts.get(1));
         }
         h = run(conv2, ps, silu(h), training);
         NDArray residual = skip == null ? x : run(skip, ps, x, training);
-        return new NDList(residual.add(h));
+        return new NDList(addInto(h, residual));
     }
 
     @Override

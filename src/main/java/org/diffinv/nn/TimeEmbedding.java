@@ -39,10 +39,11 @@ public final class TimeEmbedding extends KitBlock {
     /** The sinusoidal features {@code e(t)} of shape {@code (N, dim)} for {@code t} of shape {@code (N)}. */
     public static NDArray sinusoids(NDArray t, int dim) {
         int h = dim / 2;
-        NDManager m = t.getManager();
-        NDArray i = m.arange(0, h, 1, DataType.FLOAT32).toType(t.getDataType(), false);
-        NDArray f = i.mul(-Math.log(10000.0) / h).exp();
-        NDArray arg = t.reshape(-1, 1).mul(f.reshape(1, h));
+        // the frequencies f_i = exp(-i ln(10000) / h), (1, h), made once per type and device (EngineConstants)
+        NDArray f = EngineConstants.get("sinusoid-frequencies/" + dim, t,
+                (m, type) -> m.arange(0, h, 1, DataType.FLOAT32).toType(type, false).mul(-Math.log(10000.0) / h).exp()
+                        .reshape(1, h));
+        NDArray arg = t.reshape(-1, 1).mul(f);
         return arg.sin().concat(arg.cos(), 1);
     }
 

@@ -181,36 +181,38 @@ public final class UNet extends KitBlock {
         if (condProj != null) {
             emb = emb.add(run(condProj, ps, c.mean(new int[] {1}), training));
         }
+        NDArray siluEmb = silu(emb); // read by every residual block (ResBlock takes the activated embedding)
         NDArray context = config.conditioning().equals("cross") ? c : null;
         Deque<NDArray> skips = new ArrayDeque<>();
         NDArray h = run(inConv, ps, x, training);
         skips.push(h);
         for (Stage s : down) {
-            h = apply(s, ps, h, emb, context, training);
+            h = apply(s, ps, h, siluEmb, context, training);
             if (s.pushSkip()) {
                 skips.push(h);
             }
         }
         for (Stage s : middle) {
-            h = apply(s, ps, h, emb, context, training);
+            h = apply(s, ps, h, siluEmb, context, training);
         }
         for (Stage s : up) {
             if (s.popSkip()) {
                 h = h.concat(skips.pop(), 1);
             }
-            h = apply(s, ps, h, emb, context, training);
+            h = apply(s, ps, h, siluEmb, context, training);
         }
         h = run(outConv, ps, silu(run(outNorm, ps, h, training)), training);
         return new NDList(h);
     }
 
-    private NDArray apply(Stage s, ParameterStore ps, NDArray h, NDArray emb, NDArray context, boolean training) {
+    private NDArray apply(Stage s, ParameterStore ps, NDArray h, NDArray siluEmb, NDArray context,
+                          boolean training) {
         return switch (s.kind()) {
-            case RES -> s.block().forward(ps, new NDList(h, emb), training).singletonOrThrow();
+            case RES -> s.block().forward(ps, new NDList(h, siluEmb), training).singletonOrThrow();
             case ATTN -> s.block().forward(ps, context == null ? new NDList(h) : new NDList(h, context), training)
                     .singletonOrThrow();
             case DOWN -> run(s.block(), ps, h, training);
-            case UP -> run(s.block(), ps, h.repeat(2, 2).repeat(3, 2), training);
+            case UP -> run(s.block(), ps, upsampleNearest(h), training);
         };
     }
 

@@ -79,6 +79,79 @@ class NetworkBlocksTest {
         }
     }
 
+    /**
+     * Inside a gradient recording the group norm's affine is one batch-norm call (eval form, mean 0, variance 1,
+     * eps 0): its value and its gradients with respect to x, gamma and beta equal those of the explicit
+     * {@code xHat * gamma + beta}, in double precision.
+     */
+    @Test
+    void groupNormGradientsMatchTheExplicitAffine() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            GroupNorm gn = new GroupNorm(2, 4, 1e-5f);
+            gn.initialize(m, DataType.FLOAT64, new Shape(2, 4, 3, 3));
+            NDArray gamma = gn.getParameters().get("gamma").getArray();
+            NDArray beta = gn.getParameters().get("beta").getArray();
+            gamma.set(new double[] {1.5, -0.5, 2.0, 0.25});
+            beta.set(new double[] {0.1, 0.2, -0.3, 0.4});
+            NDArray x0 = NoiseSource.seeded(9).normal(m, new Shape(2, 4, 3, 3), DataType.FLOAT64);
+            NDArray w = NoiseSource.seeded(10).normal(m, new Shape(2, 4, 3, 3), DataType.FLOAT64);
+            double[][] viaBlock = gradients(m, x0, w, gamma, beta, x -> gn.forward(new ParameterStore(m, false),
+                    new NDList(x), false).singletonOrThrow());
+            double[][] explicit = gradients(m, x0, w, gamma, beta, x -> GroupNorm.normalise(x.reshape(2, 2, -1), 1e-5f)
+                    .reshape(2, 4, 3, 3).mul(gamma.reshape(1, 4, 1, 1)).add(beta.reshape(1, 4, 1, 1)));
+            String[] what = {"value", "d/dx", "d/dgamma", "d/dbeta"};
+            for (int k = 0; k < what.length; k++) {
+                assertArrayEquals(explicit[k], viaBlock[k], 1e-12, what[k]);
+            }
+        }
+    }
+
+    private static double[][] gradients(NDManager m, NDArray x0, NDArray w, NDArray gamma, NDArray beta,
+                                        java.util.function.UnaryOperator<NDArray> f) {
+        NDArray x = x0.duplicate();
+        x.setRequiresGradient(true);
+        gamma.setRequiresGradient(true);
+        beta.setRequiresGradient(true);
+        double[] value;
+        try (ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+            NDArray y = f.apply(x);
+            value = y.toDoubleArray();
+            gc.backward(y.mul(w).sum());
+        }
+        double[][] out = {value, x.getGradient().toDoubleArray(), gamma.getGradient().toDoubleArray(),
+            beta.getGradient().toDoubleArray()};
+        gamma.getGradient().muli(0); // gradients accumulate across recordings: start the next one from zero
+        beta.getGradient().muli(0);
+        gamma.setRequiresGradient(false);
+        beta.setRequiresGradient(false);
+        return out;
+    }
+
+    @Test
+    void upsampleNearestRepeatsEveryPixelTwice() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray x = NoiseSource.seeded(4).normal(m, new Shape(2, 3, 4, 5), DataType.FLOAT32);
+            NDArray expected = x.repeat(2, 2).repeat(3, 2);
+            NDArray got = KitBlock.upsampleNearest(x);
+            assertEquals(new Shape(2, 3, 8, 10), got.getShape());
+            assertArrayEquals(expected.toFloatArray(), got.toFloatArray(), 0f);
+        }
+    }
+
+    @Test
+    void inPlaceShortcutsNeverChangeABlockInput() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray x = NoiseSource.seeded(6).normal(m, new Shape(2, 3), DataType.FLOAT32);
+            float[] before = x.toFloatArray();
+            NDArray y = KitBlock.silu(x);
+            assertArrayEquals(before, x.toFloatArray(), 0f, "silu left its input alone");
+            float[] v = y.toFloatArray();
+            for (int i = 0; i < v.length; i++) {
+                assertEquals(before[i] / (1 + Math.exp(-before[i])), v[i], 1e-6, "silu entry " + i);
+            }
+        }
+    }
+
     @Test
     void sinusoidsMatchTheFormula() {
         try (NDManager m = NDManager.newBaseManager()) {

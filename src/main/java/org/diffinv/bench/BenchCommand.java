@@ -1,0 +1,120 @@
+package org.diffinv.bench;
+
+import ai.djl.ndarray.NDManager;
+import org.diffinv.data.FashionMnist;
+import org.diffinv.notebook.Results;
+import org.diffinv.notebook.RunMode;
+import org.diffinv.priors.UNetEpsPrior;
+import org.diffinv.solvers.LatentPrior;
+import org.diffinv.solvers.LatentSolverRegistry;
+import tech.tablesaw.api.Table;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * {@code environment/kit bench}: the network table, the solver overhead table with batch speed-ups, and the memory
+ * check, printed and written (CSV, PNG) under {@code results/bench/}.
+ *
+ * <pre>
+ *   bench [--mode smoke|quick|full] [--warmup W] [--repeat R] [--batch 1,16] [--threads 1,2] [--solvers a,b]
+ *         [--steps N] [--task T] [--only network|solvers|memory]
+ * </pre>
+ * The mode sets the defaults ({@link Bench#forMode}); each option overrides one of them.
+ */
+public final class BenchCommand {
+    private BenchCommand() {
+    }
+
+    /** Runs the bench from command-line arguments. */
+    public static void run(String[] args) {
+        RunMode mode = RunMode.current();
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--mode")) {
+                mode = RunMode.parse(value(args, i + 1, "--mode"));
+            }
+        }
+        Bench bench = Bench.forMode(mode);
+        String only = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--mode" -> i++;
+                case "--warmup" -> {
+                    bench = bench.withRepeats(integer(value(args, ++i, "--warmup"), "--warmup"), bench.repeat());
+                }
+                case "--repeat" -> {
+                    bench = bench.withRepeats(bench.warmup(), integer(value(args, ++i, "--repeat"), "--repeat"));
+                }
+                case "--batch" -> bench = bench.withBatches(integers(value(args, ++i, "--batch"), "--batch"));
+                case "--threads" -> bench = bench.withThreads(integers(value(args, ++i, "--threads"), "--threads"));
+                case "--solvers" -> bench = bench.withSolvers(Arrays.asList(value(args, ++i, "--solvers").split(",")));
+                case "--steps" -> bench = bench.withMaxSteps(integer(value(args, ++i, "--steps"), "--steps"));
+                case "--task" -> bench = bench.withTask(value(args, ++i, "--task"));
+                case "--only" -> {
+                    only = value(args, ++i, "--only");
+                    if (!List.of("network", "solvers", "memory").contains(only)) {
+                        throw new IllegalArgumentException("--only takes network, solvers or memory, got '" + only
+                                + "'");
+                    }
+                }
+                default -> throw new IllegalArgumentException("unknown option '" + args[i] + "' for bench (expected "
+                        + "--mode, --warmup, --repeat, --batch, --threads, --solvers, --steps, --task, --only)");
+            }
+        }
+        String label = bench.mode().label();
+        ai.djl.engine.Engine.getInstance(); // loads the native library before the thread count is read
+        System.out.printf("[kit] bench, mode %s: warm-up %d, repeat %d, batches %s, threads %s, task %s, step budget %s,"
+                        + " memory check %d steps; torch threads now %d%n", label, bench.warmup(), bench.repeat(),
+                Arrays.toString(bench.batches()), Arrays.toString(bench.threads()), bench.task(),
+                bench.maxSteps() == 0 ? "none (paper defaults)" : String.valueOf(bench.maxSteps()),
+                bench.memorySteps(), ai.djl.pytorch.jni.JniUtils.getNumThreads());
+        Results results = Results.forRun("bench");
+        try (NDManager m = NDManager.newBaseManager()) {
+            UNetEpsPrior pixel = UNetEpsPrior.load(m);
+            FashionMnist test = FashionMnist.load(FashionMnist.Split.TEST);
+            if (only == null || only.equals("network")) {
+                Table net = bench.network(pixel, m);
+                System.out.println(net.printAll());
+                System.out.println("[kit] wrote " + results.saveCsv("network-" + label + ".csv", net));
+            }
+            if (only == null || only.equals("solvers")) {
+                LatentPrior latent = bench.solvers().stream().anyMatch(LatentSolverRegistry::contains)
+                        ? LatentPrior.shipped(m, "") : null;
+                Table sol = bench.solvers(pixel, latent, test, m);
+                System.out.println(sol.printAll());
+                System.out.println("[kit] wrote " + results.saveCsv("solvers-" + label + ".csv", sol));
+                if (bench.batches().length > 1) {
+                    Table sp = Bench.speedups(sol);
+                    System.out.println(sp.printAll());
+                    System.out.println("[kit] wrote " + results.saveCsv("speedups-" + label + ".csv", sp));
+                }
+                System.out.println("[kit] wrote " + results.savePng("overhead-" + label + ".png",
+                        Bench.overheadChart(sol)));
+            }
+            if (only == null || only.equals("memory")) {
+                Table mem = bench.memory(pixel, test, m);
+                System.out.println(mem.printAll());
+                System.out.println("[kit] wrote " + results.saveCsv("memory-" + label + ".csv", mem));
+            }
+        }
+    }
+
+    private static String value(String[] args, int i, String flag) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(flag + " needs a value");
+        }
+        return args[i];
+    }
+
+    private static int integer(String s, String flag) {
+        try {
+            return Integer.parseInt(s.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(flag + " takes an integer, got '" + s + "'");
+        }
+    }
+
+    private static int[] integers(String s, String flag) {
+        return Arrays.stream(s.split(",")).mapToInt(p -> integer(p, flag)).toArray();
+    }
+}

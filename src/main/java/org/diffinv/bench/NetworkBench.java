@@ -1,0 +1,152 @@
+package org.diffinv.bench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import org.diffinv.diffusion.NoiseSource;
+import org.diffinv.priors.EpsPrior;
+import org.diffinv.solvers.Guidance;
+import tech.tablesaw.api.DoubleColumn;
+import tech.tablesaw.api.IntColumn;
+import tech.tablesaw.api.StringColumn;
+import tech.tablesaw.api.Table;
+
+
+/**
+ * How fast a noise-prediction network runs: the median wall time of one evaluation, for
+ * <ul>
+ *   <li>{@link Call#FORWARD}: {@code eps(x_t, t)}, what a DDIM-type step costs;</li>
+ *   <li>{@link Call#FORWARD_BACKWARD}: {@code grad_x <eps(x, t), v>} through the kit's one gradient fragment
+ *   ({@link Guidance#gradient}), what a DPS-type step costs (one VJP to {@code x_t}).</li>
+ * </ul>
+ * Each repeat runs in a fresh sub-manager that is closed inside the timed region (freeing the temporaries is part of
+ * what a solver step pays); inputs are made outside it. Times are medians over {@code repeat} runs after
+ * {@code warmup} untimed ones, at the torch intra-op thread count given (set with {@code JniUtils.setNumThreads} and
+ * restored afterwards).
+ */
+public final class NetworkBench {
+
+    /** What is timed. */
+    public enum Call {
+        /** One forward pass. */
+        FORWARD("forward"),
+        /** One forward pass and the backward pass to the input (one VJP). */
+        FORWARD_BACKWARD("forward + backward to x_t");
+
+        private final String label;
+
+        Call(String label) {
+            this.label = label;
+        }
+
+        /** The call in words, as in the tables. */
+        public String label() {
+            return label;
+        }
+    }
+
+    /**
+     * One measurement.
+     *
+     * @param call what was timed
+     * @param batch the batch size N of {@code x_t (N, C, H, W)}
+     * @param threads torch intra-op threads
+     * @param medianMs median milliseconds per call
+     * @param minMs fastest call, milliseconds
+     * @param repeats timed calls
+     */
+    public record Timing(Call call, int batch, int threads, double medianMs, double minMs, int repeats) {
+    }
+
+    /** The time index the networks are evaluated at (mid-trajectory; the cost does not depend on it). */
+    public static final int T = 500;
+
+    private NetworkBench() {
+    }
+
+    /** Median time of {@code call} on {@code prior} for a batch of {@code batch} inputs of shape {@code single}. */
+    public static Timing time(EpsPrior prior, Shape single, Call call, int batch, int threads, int warmup, int repeat,
+                              NDManager manager) {
+        requireCounts(batch, threads, warmup, repeat);
+        int before = JniUtils.getNumThreads();
+        JniUtils.setNumThreads(threads);
+        try {
+            Shape shape = new Shape(batch).addAll(single);
+            NoiseSource noise = NoiseSource.seeded(7);
+            long[] nanos = Timer.nanos(warmup, repeat, manager, s -> {
+                NDArray x = noise.normal(s, shape, DataType.FLOAT32);
+                NDArray v = call == Call.FORWARD ? null : noise.normal(s, shape, DataType.FLOAT32);
+                return () -> evaluate(prior, call, x, v);
+            });
+            return new Timing(call, batch, threads, Timer.median(nanos) / 1e6, nanos[0] / 1e6, repeat);
+        } finally {
+            JniUtils.setNumThreads(before);
+        }
+    }
+
+    /** One evaluation of {@code call}; the result is read back (as a solver step would) and dropped. */
+    static void evaluate(EpsPrior prior, Call call, NDArray x, NDArray v) {
+        if (call == Call.FORWARD) {
+            prior.eps(x, T);
+        } else {
+            Guidance.gradient(x, leaf -> prior.eps(leaf, T).mul(v).sum());
+        }
+    }
+
+    /** The engine operations of one {@code call} at batch {@code batch} (after one untimed warm-up call). */
+    public static OpProfile profile(EpsPrior prior, Shape single, Call call, int batch, NDManager manager) {
+        Shape shape = new Shape(batch).addAll(single);
+        NoiseSource noise = NoiseSource.seeded(7);
+        try (NDManager s = manager.newSubManager()) {
+            NDArray x = noise.normal(s, shape, DataType.FLOAT32);
+            NDArray v = noise.normal(s, shape, DataType.FLOAT32);
+            evaluate(prior, call, x, v);
+            return OpProfile.of(() -> evaluate(prior, call, x, v));
+        }
+    }
+
+    /**
+     * The network table: every (call, batch, threads) combination, with the top-level engine operations of one
+     * call at each batch size (columns: call, batch, threads, median ms, min ms, repeats, engine ops).
+     */
+    public static Table table(EpsPrior prior, Shape single, int[] batches, int[] threads, int warmup, int repeat,
+                              NDManager manager) {
+        Table t = Table.create("network: " + prior,
+                StringColumn.create("call"), IntColumn.create("batch"), IntColumn.create("threads"),
+                DoubleColumn.create("median ms"), DoubleColumn.create("min ms"), IntColumn.create("repeats"),
+                IntColumn.create("engine ops"));
+        for (Call call : Call.values()) {
+            for (int b : batches) {
+                int ops = profile(prior, single, call, b, manager).topLevel();
+                for (int th : threads) {
+                    Timing tm = time(prior, single, call, b, th, warmup, repeat, manager);
+                    t.stringColumn("call").append(call.label());
+                    t.intColumn("batch").append(b);
+                    t.intColumn("threads").append(th);
+                    t.doubleColumn("median ms").append(tm.medianMs());
+                    t.doubleColumn("min ms").append(tm.minMs());
+                    t.intColumn("repeats").append(tm.repeats());
+                    t.intColumn("engine ops").append(ops);
+                }
+            }
+        }
+        return t;
+    }
+
+    static void requireCounts(int batch, int threads, int warmup, int repeat) {
+        if (batch < 1) {
+            throw new IllegalArgumentException("batch must be >= 1, got " + batch);
+        }
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
+        if (warmup < 0) {
+            throw new IllegalArgumentException("warmup must be >= 0, got " + warmup);
+        }
+        if (repeat < 1) {
+            throw new IllegalArgumentException("repeat must be >= 1, got " + repeat);
+        }
+    }
+}

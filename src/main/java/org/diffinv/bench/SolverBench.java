@@ -1,0 +1,266 @@
+package org.diffinv.bench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import org.diffinv.data.FashionMnist;
+import org.diffinv.diffusion.NoiseSchedule;
+import org.diffinv.diffusion.NoiseSource;
+import org.diffinv.diffusion.TimeGrid;
+import org.diffinv.experiments.ExperimentRunner;
+import org.diffinv.experiments.Task;
+import org.diffinv.metrics.Cost;
+import org.diffinv.notebook.Progress;
+import org.diffinv.operators.Operator;
+import org.diffinv.priors.EpsPrior;
+import org.diffinv.solvers.LatentPrior;
+import org.diffinv.solvers.LatentSolver;
+import org.diffinv.solvers.LatentSolverRegistry;
+import org.diffinv.solvers.Problem;
+import org.diffinv.solvers.Reconstruction;
+import org.diffinv.solvers.Run;
+import org.diffinv.solvers.Solver;
+import org.diffinv.solvers.SolverRegistry;
+import tech.tablesaw.api.DoubleColumn;
+import tech.tablesaw.api.IntColumn;
+import tech.tablesaw.api.LongColumn;
+import tech.tablesaw.api.StringColumn;
+import tech.tablesaw.api.Table;
+
+import java.lang.reflect.RecordComponent;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What each solver costs on top of its network evaluations, on one fixed task: one row per (solver, batch size) with
+ * the cost ledger's counts (NFE, network VJPs, operator calls, encoder and decoder calls), the wall time, the peak
+ * resident memory, and the <b>overhead ratio</b>
+ * <pre>
+ *   wall time / ( (NFE - VJP) t_fwd + VJP t_vjp + max(0, D - VJP) t_dec + E t_enc )
+ * </pre>
+ * where {@code t_fwd} is one network forward pass and {@code t_vjp} one forward plus backward pass to the input
+ * ({@link NetworkBench}), both measured in the same run at the same batch size, and, for latent solvers,
+ * {@code t_vjp} goes through the UNet and the decoder (the gradient LDPS and its relatives take), {@code D} and
+ * {@code E} count decoder and encoder calls at their own forward times. A ratio of 1 means the solver costs exactly
+ * its network evaluations; the difference is the solver's own arithmetic, operator calls and bookkeeping.
+ *
+ * <p><b>Step budget.</b> The overhead ratio is a per-step property, so with a budget {@code maxSteps > 0} every
+ * solver whose schedule is longer runs on a shorter one of the same cost per step: a {@link TimeGrid} longer than
+ * the budget becomes the DDIM-uniform grid of {@code maxSteps} steps, and an integer parameter named
+ * {@code steps}, {@code levels}, {@code iterations} or {@code points} above the budget is set to it. The results of
+ * such runs are not the paper's reconstructions; this harness reports cost only. {@code maxSteps = 0} runs the
+ * paper defaults.
+ */
+public final class SolverBench {
+
+    /** The integer parameters that a step budget caps. */
+    static final Set<String> STEP_PARAMETERS = Set.of("steps", "levels", "iterations", "points");
+
+    private final EpsPrior pixel;
+    private final LatentPrior latent;
+    private final FashionMnist test;
+    private final Task task;
+    private final int maxSteps;
+    private final int warmup;
+    private final int repeat;
+
+    /**
+     * A harness on {@code task} with test images from {@code test}.
+     *
+     * @param pixel the pixel prior (pixel solvers)
+     * @param latent the latent prior (latent solvers), or null to refuse latent solvers
+     * @param maxSteps the step budget (0: paper defaults)
+     * @param warmup untimed network evaluations before each unit-cost measurement
+     * @param repeat timed network evaluations per unit cost
+     */
+    public SolverBench(EpsPrior pixel, LatentPrior latent, FashionMnist test, Task task, int maxSteps, int warmup,
+                       int repeat) {
+        if (pixel == null || test == null || task == null) {
+            throw new IllegalArgumentException("the solver bench needs a pixel prior, the test split and a task");
+        }
+        if (maxSteps < 0) {
+            throw new IllegalArgumentException("maxSteps must be >= 0 (0: paper defaults), got " + maxSteps);
+        }
+        NetworkBench.requireCounts(1, 1, warmup, repeat);
+        this.pixel = pixel;
+        this.latent = latent;
+        this.test = test;
+        this.task = task;
+        this.maxSteps = maxSteps;
+        this.warmup = warmup;
+        this.repeat = repeat;
+    }
+
+    /** The unit costs, in milliseconds, that the overhead ratio divides by, measured at one batch size. */
+    record UnitCosts(double fwd, double vjp, double dec, double enc) {
+        double expectedMs(Cost c) {
+            long nonVjp = Math.max(0, c.nfe() - c.vjp());
+            return nonVjp * fwd + c.vjp() * vjp + Math.max(0, c.decoderCalls() - c.vjp()) * dec + c.encoderCalls() * enc;
+        }
+    }
+
+    /** An empty results table (columns in the order {@link #run} fills them). */
+    public static Table newTable() {
+        return Table.create("solver overhead",
+                StringColumn.create("solver"), StringColumn.create("space"), IntColumn.create("batch"),
+                LongColumn.create("nfe"), LongColumn.create("vjp"), LongColumn.create("operator calls"),
+                LongColumn.create("encoder calls"), LongColumn.create("decoder calls"),
+                DoubleColumn.create("seconds"), DoubleColumn.create("network seconds"),
+                DoubleColumn.create("overhead ratio"), DoubleColumn.create("images per second"),
+                DoubleColumn.create("peak RSS MB"), StringColumn.create("steps"));
+    }
+
+    /** Runs every named solver (pixel or latent) at every batch size; one row each, in that order. */
+    public Table run(List<String> solvers, int[] batches, NDManager manager) {
+        for (String name : solvers) {
+            if (LatentSolverRegistry.contains(name)) {
+                if (latent == null) {
+                    throw new IllegalArgumentException("'" + name + "' is a latent solver: the bench needs the latent "
+                            + "prior for it");
+                }
+            } else {
+                SolverRegistry.paper(name, pixel.schedule(), task.kind()); // refuses an unknown name, naming the known
+            }
+        }
+        Table table = newTable();
+        try (Progress progress = Progress.start("bench", (long) solvers.size() * batches.length)) {
+            for (int b : batches) {
+                UnitCosts pixelUnits = null;
+                UnitCosts latentUnits = null;
+                for (String name : solvers) {
+                    progress.setMessage(name + " / batch " + b);
+                    boolean isLatent = LatentSolverRegistry.contains(name);
+                    UnitCosts units;
+                    if (isLatent) {
+                        latentUnits = latentUnits != null ? latentUnits : latentUnits(b, manager);
+                        units = latentUnits;
+                    } else {
+                        pixelUnits = pixelUnits != null ? pixelUnits : pixelUnits(b, manager);
+                        units = pixelUnits;
+                    }
+                    row(table, name, isLatent, b, units, manager);
+                    progress.step();
+                }
+            }
+        }
+        return table;
+    }
+
+    private UnitCosts pixelUnits(int batch, NDManager manager) {
+        Shape single = new Shape(1, FashionMnist.SIZE, FashionMnist.SIZE);
+        double f = NetworkBench.time(pixel, single, NetworkBench.Call.FORWARD, batch, threads(), warmup, repeat,
+                manager).medianMs();
+        double v = NetworkBench.time(pixel, single, NetworkBench.Call.FORWARD_BACKWARD, batch, threads(), warmup,
+                repeat, manager).medianMs();
+        return new UnitCosts(f, v, 0, 0);
+    }
+
+    private UnitCosts latentUnits(int batch, NDManager manager) {
+        LatentCosts c = LatentCosts.measure(latent, batch, warmup, repeat, manager);
+        return new UnitCosts(c.unetMs(), c.unetDecoderVjpMs(), c.decoderMs(), c.encoderMs());
+    }
+
+    private static int threads() {
+        return ai.djl.pytorch.jni.JniUtils.getNumThreads();
+    }
+
+    private void row(Table table, String name, boolean isLatent, int batch, UnitCosts units, NDManager manager) {
+        try (NDManager s = manager.newSubManager()) {
+            int[] all = ExperimentRunner.interleaved(test);
+            int[] idx = new int[batch];
+            for (int i = 0; i < batch; i++) {
+                idx[i] = all[i % all.length];
+            }
+            NDArray x = test.images(s, idx);
+            Operator a = task.operator().apply(batch);
+            Problem<Operator> problem = Problem.measure(a, x, task.noise(), NoiseSource.seeded(1));
+            Reconstruction r;
+            String steps;
+            if (isLatent) {
+                LatentSolver<?> solver = budget(LatentSolverRegistry.paper(name, latent.eps().schedule(), task.kind()),
+                        latent.eps().schedule());
+                steps = describe(solver);
+                r = solver.solveAny(problem, latent, Run.seeded(1));
+            } else {
+                Solver<?> solver = budget(SolverRegistry.paper(name, pixel.schedule(), task.kind()), pixel.schedule());
+                steps = describe(solver);
+                r = solver.solveAny(problem, pixel, Run.seeded(1));
+            }
+            Cost c = r.cost();
+            r.close();
+            double expected = units.expectedMs(c) / 1e3;
+            table.stringColumn("solver").append(name);
+            table.stringColumn("space").append(isLatent ? "latent" : "pixel");
+            table.intColumn("batch").append(batch);
+            table.longColumn("nfe").append(c.nfe());
+            table.longColumn("vjp").append(c.vjp());
+            table.longColumn("operator calls").append(c.operatorCalls() + c.adjointCalls() + c.operatorVjps());
+            table.longColumn("encoder calls").append(c.encoderCalls());
+            table.longColumn("decoder calls").append(c.decoderCalls());
+            table.doubleColumn("seconds").append(c.seconds());
+            table.doubleColumn("network seconds").append(expected);
+            table.doubleColumn("overhead ratio").append(expected > 0 ? c.seconds() / expected : Double.NaN);
+            table.doubleColumn("images per second").append(batch / c.seconds());
+            table.doubleColumn("peak RSS MB").append(c.peakRssMb());
+            table.stringColumn("steps").append(steps);
+        }
+    }
+
+    /** {@code solver} with its schedule capped at the step budget (see the class comment); itself when within it. */
+    <T> T budget(T solver, NoiseSchedule schedule) {
+        if (maxSteps == 0) {
+            return solver;
+        }
+        try {
+            Object params = solver.getClass().getMethod("params").invoke(solver);
+            Class<?> type = params.getClass();
+            RecordComponent[] parts = type.getRecordComponents();
+            Object[] values = new Object[parts.length];
+            Class<?>[] types = new Class<?>[parts.length];
+            boolean changed = false;
+            for (int i = 0; i < parts.length; i++) {
+                types[i] = parts[i].getType();
+                values[i] = parts[i].getAccessor().invoke(params);
+                if (values[i] instanceof TimeGrid g && g.size() > maxSteps) {
+                    values[i] = TimeGrid.ddimUniform(schedule, maxSteps);
+                    changed = true;
+                } else if (types[i] == int.class && STEP_PARAMETERS.contains(parts[i].getName())
+                        && (int) values[i] > maxSteps) {
+                    values[i] = maxSteps;
+                    changed = true;
+                }
+            }
+            if (!changed) {
+                return solver;
+            }
+            Object p = type.getDeclaredConstructor(types).newInstance(values);
+            @SuppressWarnings("unchecked")
+            T copy = (T) solver.getClass().getConstructor(type).newInstance(p);
+            return copy;
+        } catch (NoSuchMethodException e) {
+            return solver; // no Params record (e.g. the pseudo-inverse): nothing to cap
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot apply the step budget " + maxSteps + " to " + solver + ": " + e, e);
+        }
+    }
+
+    /** The schedule length a solver runs, in words (its grid's steps and its step-like integer parameters). */
+    static String describe(Object solver) {
+        try {
+            Object params = solver.getClass().getMethod("params").invoke(solver);
+            StringBuilder sb = new StringBuilder();
+            for (RecordComponent rc : params.getClass().getRecordComponents()) {
+                Object v = rc.getAccessor().invoke(params);
+                if (v instanceof TimeGrid g) {
+                    sb.append(sb.isEmpty() ? "" : ", ").append(rc.getName()).append(' ').append(g.size());
+                } else if (rc.getType() == int.class && (STEP_PARAMETERS.contains(rc.getName())
+                        || rc.getName().equals("rounds"))) {
+                    sb.append(sb.isEmpty() ? "" : ", ").append(rc.getName()).append(' ').append(v);
+                }
+            }
+            return sb.isEmpty() ? "-" : sb.toString();
+        } catch (ReflectiveOperationException e) {
+            return "-";
+        }
+    }
+}

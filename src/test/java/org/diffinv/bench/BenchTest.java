@@ -1,0 +1,139 @@
+package org.diffinv.bench;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import org.diffinv.diffusion.NoiseSchedule;
+import org.diffinv.metrics.Cost;
+import org.diffinv.metrics.ProcessMemory;
+import org.diffinv.notebook.RunMode;
+import org.diffinv.priors.EpsPrior;
+import org.diffinv.priors.GaussianPrior;
+import org.diffinv.solvers.Dps;
+import org.diffinv.solvers.SolverRegistry;
+import org.diffinv.solvers.TaskKind;
+import org.junit.jupiter.api.Test;
+import tech.tablesaw.api.Table;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The bench harness measures what it says: counts, budgets, formulas and options (no timing assertions). */
+class BenchTest {
+
+    @Test
+    void opProfileCountsTopLevelEventsPerThread() throws Exception {
+        Path trace = Files.createTempFile("trace", ".json");
+        // thread 1: linear [0,10] containing t [1,2] and addmm [3,9]; then add [11,12]; thread 2: mul [0,5]
+        Files.writeString(trace, "[{\"name\":\"aten::linear\",\"ph\":\"X\",\"ts\":0,\"dur\":10,\"tid\":1},"
+                + "{\"name\":\"aten::t\",\"ph\":\"X\",\"ts\":1,\"dur\":1,\"tid\":1},"
+                + "{\"name\":\"aten::addmm\",\"ph\":\"X\",\"ts\":3,\"dur\":6,\"tid\":1},"
+                + "{\"name\":\"aten::add\",\"ph\":\"X\",\"ts\":11,\"dur\":1,\"tid\":1},"
+                + "{\"name\":\"aten::mul\",\"ph\":\"X\",\"ts\":0,\"dur\":5,\"tid\":2},"
+                + "{\"name\":\"meta\",\"ph\":\"M\",\"ts\":0,\"tid\":1}]");
+        OpProfile p = OpProfile.parse(trace);
+        Files.delete(trace);
+        assertEquals(3, p.topLevel());
+        assertEquals(5, p.all());
+        assertEquals(1, p.byName().get("linear"));
+        assertEquals(null, p.byName().get("addmm"));
+    }
+
+    @Test
+    void opProfileOfARealCallSeesItsOperations() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            var x = m.ones(new Shape(4));
+            OpProfile p = OpProfile.of(() -> x.add(1).mul(x).exp());
+            assertTrue(p.topLevel() >= 3, "add, mul, exp at least: " + p);
+            assertTrue(p.byName().containsKey("exp"), p.toString());
+        }
+    }
+
+    @Test
+    void overheadRatioDividesByTheNetworkCostOfTheLedger() {
+        SolverBench.UnitCosts u = new SolverBench.UnitCosts(10, 25, 4, 3);
+        // 100 NFE of which 40 VJPs, 50 decoder calls (40 inside the VJPs), 5 encoder calls
+        Cost c = new Cost(100, 40, 0, 0, 0, 0, 0, 5, 50, 2.0, 0, 0, -1, ProcessMemory.Source.PROC_STATUS);
+        assertEquals(60 * 10 + 40 * 25 + 10 * 4 + 5 * 3, u.expectedMs(c), 1e-9);
+    }
+
+    @Test
+    void stepBudgetShortensGridsAndStepParametersOnly() {
+        NoiseSchedule s = NoiseSchedule.ddpmLinear();
+        SolverBench bench = new SolverBench(EpsPrior.of(s, (x, t) -> x), null,
+                org.diffinv.data.FashionMnist.load(org.diffinv.data.FashionMnist.Split.TEST),
+                org.diffinv.experiments.Tasks.get("sr4-avgpool"), 50, 0, 1);
+        Dps dps = (Dps) SolverRegistry.paper("dps", s, TaskKind.SUPER_RESOLUTION);
+        assertEquals(1000, dps.params().grid().size());
+        Dps capped = bench.budget(dps, s);
+        assertEquals(50, capped.params().grid().size());
+        assertEquals(dps.params().zeta(), capped.params().zeta(), 0.0);
+        assertEquals("grid 50", SolverBench.describe(capped));
+        Object daps = bench.budget(SolverRegistry.paper("daps", s, TaskKind.SUPER_RESOLUTION), s);
+        assertTrue(SolverBench.describe(daps).contains("levels 50"), SolverBench.describe(daps));
+        Object pinv = SolverRegistry.paper("pinv", s, TaskKind.SUPER_RESOLUTION);
+        assertSame(pinv, bench.budget(pinv, s));
+    }
+
+    @Test
+    void speedupsPairTheSmallestAndLargestBatch() {
+        Table t = SolverBench.newTable();
+        appendRow(t, "dps", 1, 2.0);
+        appendRow(t, "dps", 16, 8.0);
+        appendRow(t, "ddrm", 1, 10.0);
+        appendRow(t, "ddrm", 16, 20.0);
+        Table sp = Bench.speedups(t);
+        assertEquals(4.0, sp.doubleColumn("speed-up").get(0), 1e-12);
+        assertEquals("yes", sp.stringColumn(">= 3.0x?").get(0));
+        assertEquals(2.0, sp.doubleColumn("speed-up").get(1), 1e-12);
+        assertEquals("no", sp.stringColumn(">= 3.0x?").get(1));
+    }
+
+    private static void appendRow(Table t, String solver, int batch, double imagesPerSecond) {
+        t.stringColumn("solver").append(solver);
+        t.stringColumn("space").append("pixel");
+        t.intColumn("batch").append(batch);
+        for (String c : List.of("nfe", "vjp", "operator calls", "encoder calls", "decoder calls")) {
+            t.longColumn(c).append(1);
+        }
+        for (String c : List.of("seconds", "network seconds", "overhead ratio", "peak RSS MB")) {
+            t.doubleColumn(c).append(1.0);
+        }
+        t.doubleColumn("images per second").append(imagesPerSecond);
+        t.stringColumn("steps").append("-");
+    }
+
+    @Test
+    void badOptionsAreRefusedNamingTheValue() {
+        Bench smoke = Bench.forMode(RunMode.SMOKE);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> smoke.withBatches(0)).getMessage()
+                .contains("[0]"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> smoke.withSolvers(List.of("dsp")))
+                .getMessage().contains("'dsp'"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> smoke.withRepeats(1, 0)).getMessage()
+                .contains("repeat must be >= 1, got 0"));
+        assertThrows(IllegalArgumentException.class, () -> smoke.withTask("sr5"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> smoke.withMaxSteps(-1)).getMessage()
+                .contains("-1"));
+    }
+
+    @Test
+    void networkTimingRunsAndRestoresTheThreadCount() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            EpsPrior g = GaussianPrior.isotropic(NoiseSchedule.ddpmLinear(), new Shape(1, 4, 4), new double[16], 1.0);
+            int before = ai.djl.pytorch.jni.JniUtils.getNumThreads();
+            NetworkBench.Timing f = NetworkBench.time(g, new Shape(1, 4, 4), NetworkBench.Call.FORWARD, 2, 1, 1, 3, m);
+            NetworkBench.Timing v = NetworkBench.time(g, new Shape(1, 4, 4), NetworkBench.Call.FORWARD_BACKWARD, 2, 1,
+                    1, 3, m);
+            assertEquals(before, ai.djl.pytorch.jni.JniUtils.getNumThreads());
+            assertTrue(f.medianMs() > 0 && f.minMs() <= f.medianMs(), f.toString());
+            assertTrue(v.medianMs() > 0, v.toString());
+            assertEquals(0, org.diffinv.metrics.ProcessMemory.liveArrays(m), "timing leaves no array behind");
+        }
+    }
+}
