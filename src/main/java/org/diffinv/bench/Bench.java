@@ -191,9 +191,18 @@ public record Bench(RunMode mode, int warmup, int repeat, int[] batches, int[] t
         return out;
     }
 
+    /** The memory check itself ({@link MemoryGrowth}) on this bench's task and step count. */
+    public MemoryGrowth memoryGrowth(EpsPrior prior, FashionMnist test, NDManager manager) {
+        return MemoryGrowth.measure(prior, test, Tasks.get(task), memorySteps, manager);
+    }
+
     /** The memory check, as a one-row table with the target comparison. */
     public Table memory(EpsPrior prior, FashionMnist test, NDManager manager) {
-        MemoryGrowth g = MemoryGrowth.measure(prior, test, Tasks.get(task), memorySteps, manager);
+        return memoryTable(memoryGrowth(prior, test, manager));
+    }
+
+    /** A memory check as a one-row table with the target comparison. */
+    public static Table memoryTable(MemoryGrowth g) {
         Table t = Table.create("memory over a long run (DPS, batch 1)", IntColumn.create("steps"),
                 DoubleColumn.create("RSS MB at step " + g.earlyStep()), DoubleColumn.create("RSS MB at the end"),
                 DoubleColumn.create("growth %"), DoubleColumn.create("seconds"),
@@ -205,6 +214,94 @@ public record Bench(RunMode mode, int warmup, int repeat, int[] batches, int[] t
         t.doubleColumn("seconds").append(g.seconds());
         t.stringColumn("within " + MEMORY_TARGET_PERCENT + "%?").append(
                 100 * g.growth() <= MEMORY_TARGET_PERCENT ? "yes" : "no");
+        return t;
+    }
+
+    /**
+     * A solver table ({@link SolverBench}) as a paper's timing table: seconds per image ({@code seconds / batch}) with
+     * the paper's seconds per image beside and an "ordering reproduced?" column
+     * ({@link org.diffinv.experiments.ExperimentRunner#compareWithPaper}, lower is better), all rows on {@code task}.
+     *
+     * @param paperSeconds the paper's seconds per image, keyed by solver name (rows without one get "-")
+     */
+    public static Table withPaperSeconds(Table solverTable, String task, Map<String, Double> paperSeconds) {
+        Table t = Table.create(solverTable.name(), StringColumn.create("task"), StringColumn.create("method"),
+                IntColumn.create("batch"), tech.tablesaw.api.LongColumn.create("nfe"),
+                tech.tablesaw.api.LongColumn.create("vjp"), DoubleColumn.create("secondsPerImage"),
+                DoubleColumn.create("overhead ratio"));
+        Map<String, Double> keyed = new LinkedHashMap<>();
+        paperSeconds.forEach((k, v) -> keyed.put(task + "/" + k, v));
+        for (int i = 0; i < solverTable.rowCount(); i++) {
+            int b = solverTable.intColumn("batch").get(i);
+            t.stringColumn("task").append(task);
+            t.stringColumn("method").append(solverTable.stringColumn("solver").get(i));
+            t.intColumn("batch").append(b);
+            t.longColumn("nfe").append(solverTable.longColumn("nfe").get(i));
+            t.longColumn("vjp").append(solverTable.longColumn("vjp").get(i));
+            t.doubleColumn("secondsPerImage").append(solverTable.doubleColumn("seconds").get(i) / b);
+            t.doubleColumn("overhead ratio").append(solverTable.doubleColumn("overhead ratio").get(i));
+        }
+        return org.diffinv.experiments.ExperimentRunner.compareWithPaper(t, "secondsPerImage", keyed, false);
+    }
+
+    /** PSNR against seconds per image, one series per method family (the name before the last '-'). */
+    public static org.knowm.xchart.XYChart speedQualityChart(Table solverTable, String title) {
+        Map<String, List<double[]>> families = new LinkedHashMap<>();
+        for (int i = 0; i < solverTable.rowCount(); i++) {
+            String name = solverTable.stringColumn("solver").get(i);
+            String family = name.contains("-") ? name.substring(0, name.lastIndexOf('-')) : name;
+            families.computeIfAbsent(family, k -> new ArrayList<>()).add(new double[] {
+                solverTable.doubleColumn("seconds").get(i) / solverTable.intColumn("batch").get(i),
+                solverTable.doubleColumn("psnr").get(i)});
+        }
+        List<Charts.Series> series = new ArrayList<>();
+        families.forEach((f, pts) -> series.add(Charts.Series.of(f, pts.stream().mapToDouble(p -> p[0]).toArray(),
+                pts.stream().mapToDouble(p -> p[1]).toArray())));
+        return Charts.line(title, "seconds per image", "PSNR (dB)", series);
+    }
+
+    /** Resident memory against step of a memory check. */
+    public static org.knowm.xchart.XYChart memoryChart(MemoryGrowth g) {
+        double[] x = java.util.Arrays.stream(g.traceSteps()).asDoubleStream().toArray();
+        return Charts.line("resident memory over a " + g.steps() + "-step DPS solve (batch 1)", "step", "RSS MB",
+                Charts.Series.of("RSS", x, g.traceRssMb()));
+    }
+
+    /**
+     * The wall time each notebook's committed outputs took, from its metadata ({@code diffinv.run}: mode, seconds,
+     * date, written by {@code environment/kit run}), against the time-to-table targets: quick at most 600 s, full at
+     * most 7,200 s (columns: notebook, mode, seconds, date, target s, met?).
+     */
+    public static Table timeToTable(java.nio.file.Path notebooks) {
+        Table t = Table.create("time to table (committed outputs)", StringColumn.create("notebook"),
+                StringColumn.create("mode"), DoubleColumn.create("seconds"), StringColumn.create("date"),
+                DoubleColumn.create("target s"), StringColumn.create("met?"));
+        java.io.File[] files = notebooks.toFile().listFiles((d, n) -> n.endsWith(".ipynb"));
+        if (files == null) {
+            throw new IllegalArgumentException("no notebooks folder at " + notebooks.toAbsolutePath());
+        }
+        java.util.Arrays.sort(files);
+        for (java.io.File f : files) {
+            com.google.gson.JsonObject run;
+            try (java.io.Reader r = java.nio.file.Files.newBufferedReader(f.toPath())) {
+                com.google.gson.JsonObject nb = com.google.gson.JsonParser.parseReader(r).getAsJsonObject();
+                com.google.gson.JsonObject meta = nb.getAsJsonObject("metadata");
+                run = meta != null && meta.has("diffinv") ? meta.getAsJsonObject("diffinv").getAsJsonObject("run")
+                        : null;
+            } catch (java.io.IOException | RuntimeException e) {
+                throw new IllegalArgumentException("cannot read notebook " + f + ": " + e, e);
+            }
+            String mode = run != null && run.has("mode") ? run.get("mode").getAsString() : "-";
+            double seconds = run != null && run.has("seconds") ? run.get("seconds").getAsDouble() : Double.NaN;
+            double target = mode.equals("quick") ? 600 : mode.equals("full") ? 7200 : Double.NaN;
+            t.stringColumn("notebook").append(f.getName());
+            t.stringColumn("mode").append(mode);
+            t.doubleColumn("seconds").append(seconds);
+            t.stringColumn("date").append(run != null && run.has("date") ? run.get("date").getAsString() : "-");
+            t.doubleColumn("target s").append(target);
+            t.stringColumn("met?").append(Double.isNaN(target) || Double.isNaN(seconds) ? "-"
+                    : seconds <= target ? "yes" : "no");
+        }
         return t;
     }
 

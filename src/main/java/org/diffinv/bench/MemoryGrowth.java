@@ -26,8 +26,11 @@ import org.diffinv.solvers.Run;
  * @param earlyRssMb resident memory at {@code earlyStep}, MB
  * @param finalRssMb resident memory at the last step, MB
  * @param seconds the solve's wall time
+ * @param traceSteps the steps at which resident memory was also read (every {@code steps / 50} steps)
+ * @param traceRssMb resident memory at those steps, MB
  */
-public record MemoryGrowth(int steps, int earlyStep, double earlyRssMb, double finalRssMb, double seconds) {
+public record MemoryGrowth(int steps, int earlyStep, double earlyRssMb, double finalRssMb, double seconds,
+                           int[] traceSteps, double[] traceRssMb) {
 
     /** {@code final / early - 1}: the relative growth from the early to the last reading. */
     public double growth() {
@@ -40,7 +43,10 @@ public record MemoryGrowth(int steps, int earlyStep, double earlyRssMb, double f
             throw new IllegalArgumentException("the memory check needs at least 10 steps, got " + steps);
         }
         int early = steps / 10;
+        int every = Math.max(1, steps / 50);
         double[] rss = new double[2];
+        int[] traceSteps = new int[steps / every];
+        double[] traceRss = new double[steps / every];
         try (NDManager s = manager.newSubManager()) {
             NDArray x = test.images(s, new int[] {ExperimentRunner.interleaved(test)[0]});
             Operator a = task.operator().apply(1);
@@ -48,6 +54,10 @@ public record MemoryGrowth(int steps, int earlyStep, double earlyRssMb, double f
             Dps dps = new Dps(Dps.Params.paper(prior.schedule(), task.kind())
                     .withGrid(TimeGrid.ddimUniform(prior.schedule(), steps)));
             Run run = Run.seeded(1).listen((index, total, step, result) -> {
+                if ((index + 1) % every == 0 && (index + 1) / every <= traceSteps.length) {
+                    traceSteps[(index + 1) / every - 1] = index + 1;
+                    traceRss[(index + 1) / every - 1] = ProcessMemory.rssMb();
+                }
                 if (index + 1 == early) {
                     rss[0] = ProcessMemory.rssMb();
                 } else if (index + 1 == total) {
@@ -58,7 +68,7 @@ public record MemoryGrowth(int steps, int earlyStep, double earlyRssMb, double f
             Reconstruction r = dps.solveAny(problem, prior, run);
             double seconds = (System.nanoTime() - t0) / 1e9;
             r.close();
-            return new MemoryGrowth(steps, early, rss[0], rss[1], seconds);
+            return new MemoryGrowth(steps, early, rss[0], rss[1], seconds, traceSteps, traceRss);
         }
     }
 }

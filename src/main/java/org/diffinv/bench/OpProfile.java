@@ -32,6 +32,17 @@ import java.util.TreeMap;
  */
 public record OpProfile(int topLevel, int all, Map<String, Integer> byName) {
 
+    /** The top-level operations by name as a table (columns: operation, calls), most frequent first. */
+    public tech.tablesaw.api.Table table(String title) {
+        tech.tablesaw.api.StringColumn op = tech.tablesaw.api.StringColumn.create("operation");
+        tech.tablesaw.api.IntColumn calls = tech.tablesaw.api.IntColumn.create("calls");
+        byName.forEach((k, v) -> {
+            op.append(k);
+            calls.append(v);
+        });
+        return tech.tablesaw.api.Table.create(title + " (" + topLevel + " top-level, " + all + " in all)", op, calls);
+    }
+
     /** Profiles one run of {@code call}. The profiler is process-wide: do not profile two calls at once. */
     public static OpProfile of(Runnable call) {
         Path trace;

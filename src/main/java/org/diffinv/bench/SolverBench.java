@@ -48,8 +48,8 @@ import java.util.Set;
  * solver whose schedule is longer runs on a shorter one of the same cost per step: a {@link TimeGrid} longer than
  * the budget becomes the DDIM-uniform grid of {@code maxSteps} steps, and an integer parameter named
  * {@code steps}, {@code levels}, {@code iterations} or {@code points} above the budget is set to it. The results of
- * such runs are not the paper's reconstructions; this harness reports cost only. {@code maxSteps = 0} runs the
- * paper defaults.
+ * such runs are not the paper's reconstructions (the PSNR column is there as a check that a run did reconstruct,
+ * not as a result); this harness reports cost. {@code maxSteps = 0} runs the paper defaults.
  */
 public final class SolverBench {
 
@@ -107,7 +107,7 @@ public final class SolverBench {
                 LongColumn.create("encoder calls"), LongColumn.create("decoder calls"),
                 DoubleColumn.create("seconds"), DoubleColumn.create("network seconds"),
                 DoubleColumn.create("overhead ratio"), DoubleColumn.create("images per second"),
-                DoubleColumn.create("peak RSS MB"), StringColumn.create("steps"));
+                DoubleColumn.create("peak RSS MB"), DoubleColumn.create("psnr"), StringColumn.create("steps"));
     }
 
     /** Runs every named solver (pixel or latent) at every batch size; one row each, in that order. */
@@ -165,6 +165,31 @@ public final class SolverBench {
     }
 
     private void row(Table table, String name, boolean isLatent, int batch, UnitCosts units, NDManager manager) {
+        Object solver = isLatent
+                ? budget(LatentSolverRegistry.paper(name, latent.eps().schedule(), task.kind()), latent.eps().schedule())
+                : budget(SolverRegistry.paper(name, pixel.schedule(), task.kind()), pixel.schedule());
+        measure(table, name, solver, batch, units, manager);
+    }
+
+    /**
+     * Appends the row of one configured solver (a {@link Solver} or a {@link LatentSolver}, run as given: no step
+     * budget) under {@code label}, with unit costs measured now at {@code batch}. For rows the registry names do not
+     * give, e.g. C-PiGDM at several NFE.
+     */
+    public void append(Table table, String label, Object solver, int batch, NDManager manager) {
+        boolean isLatent = solver instanceof LatentSolver<?>;
+        if (!isLatent && !(solver instanceof Solver<?>)) {
+            throw new IllegalArgumentException("expected a Solver or a LatentSolver, got " + solver);
+        }
+        if (isLatent && latent == null) {
+            throw new IllegalArgumentException("'" + label + "' is a latent solver: the bench needs the latent prior");
+        }
+        measure(table, label, solver, batch, isLatent ? latentUnits(batch, manager) : pixelUnits(batch, manager),
+                manager);
+    }
+
+    private void measure(Table table, String name, Object solver, int batch, UnitCosts units, NDManager manager) {
+        boolean isLatent = solver instanceof LatentSolver<?>;
         try (NDManager s = manager.newSubManager()) {
             int[] all = ExperimentRunner.interleaved(test);
             int[] idx = new int[batch];
@@ -174,19 +199,12 @@ public final class SolverBench {
             NDArray x = test.images(s, idx);
             Operator a = task.operator().apply(batch);
             Problem<Operator> problem = Problem.measure(a, x, task.noise(), NoiseSource.seeded(1));
-            Reconstruction r;
-            String steps;
-            if (isLatent) {
-                LatentSolver<?> solver = budget(LatentSolverRegistry.paper(name, latent.eps().schedule(), task.kind()),
-                        latent.eps().schedule());
-                steps = describe(solver);
-                r = solver.solveAny(problem, latent, Run.seeded(1));
-            } else {
-                Solver<?> solver = budget(SolverRegistry.paper(name, pixel.schedule(), task.kind()), pixel.schedule());
-                steps = describe(solver);
-                r = solver.solveAny(problem, pixel, Run.seeded(1));
-            }
+            String steps = describe(solver);
+            Reconstruction r = isLatent
+                    ? ((LatentSolver<?>) solver).solveAny(problem, latent, Run.seeded(1))
+                    : ((Solver<?>) solver).solveAny(problem, pixel, Run.seeded(1));
             Cost c = r.cost();
+            double psnr = org.diffinv.metrics.Psnr.batch(r.xHat().clip(-1, 1), x).mean();
             r.close();
             double expected = units.expectedMs(c) / 1e3;
             table.stringColumn("solver").append(name);
@@ -202,6 +220,7 @@ public final class SolverBench {
             table.doubleColumn("overhead ratio").append(expected > 0 ? c.seconds() / expected : Double.NaN);
             table.doubleColumn("images per second").append(batch / c.seconds());
             table.doubleColumn("peak RSS MB").append(c.peakRssMb());
+            table.doubleColumn("psnr").append(psnr);
             table.stringColumn("steps").append(steps);
         }
     }

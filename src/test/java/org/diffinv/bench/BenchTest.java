@@ -101,11 +101,25 @@ class BenchTest {
         for (String c : List.of("nfe", "vjp", "operator calls", "encoder calls", "decoder calls")) {
             t.longColumn(c).append(1);
         }
-        for (String c : List.of("seconds", "network seconds", "overhead ratio", "peak RSS MB")) {
+        for (String c : List.of("seconds", "network seconds", "overhead ratio", "peak RSS MB", "psnr")) {
             t.doubleColumn(c).append(1.0);
         }
         t.doubleColumn("images per second").append(imagesPerSecond);
         t.stringColumn("steps").append("-");
+    }
+
+    @Test
+    void timeToTableReadsEachNotebooksRunMetadata() throws Exception {
+        Path dir = Files.createTempDirectory("notebooks");
+        Files.writeString(dir.resolve("01-a.ipynb"), "{\"cells\": [], \"metadata\": {\"diffinv\": {\"run\": "
+                + "{\"date\": \"d\", \"mode\": \"quick\", \"seconds\": 728.5}}}}");
+        Files.writeString(dir.resolve("02-b.ipynb"), "{\"cells\": [], \"metadata\": {}}");
+        Table t = Bench.timeToTable(dir);
+        assertEquals(List.of("01-a.ipynb", "02-b.ipynb"), t.stringColumn("notebook").asList());
+        assertEquals(728.5, t.doubleColumn("seconds").get(0), 0.0);
+        assertEquals("no", t.stringColumn("met?").get(0), "728.5 s is over the 600 s quick target");
+        assertEquals("-", t.stringColumn("mode").get(1));
+        assertThrows(IllegalArgumentException.class, () -> Bench.timeToTable(dir.resolve("missing")));
     }
 
     @Test
