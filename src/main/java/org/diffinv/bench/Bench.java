@@ -147,7 +147,7 @@ public record Bench(RunMode mode, int warmup, int repeat, int[] batches, int[] t
     public Table solvers(EpsPrior pixel, LatentPrior latent, FashionMnist test, NDManager manager) {
         boolean needsLatent = solvers.stream().anyMatch(LatentSolverRegistry::contains);
         SolverBench bench = new SolverBench(pixel, needsLatent ? latent : null, test, Tasks.get(task), maxSteps,
-                warmup, repeat);
+                warmup, repeat).withThreads(java.util.Arrays.stream(threads).max().orElseThrow());
         Table t = bench.run(solvers, batches, manager);
         StringColumn met = StringColumn.create("ratio <= " + OVERHEAD_TARGET + "?");
         for (double r : t.doubleColumn("overhead ratio").asDoubleArray()) {
@@ -171,7 +171,7 @@ public record Bench(RunMode mode, int warmup, int repeat, int[] batches, int[] t
         for (int i = 0; i < solverTable.rowCount(); i++) {
             String s = solverTable.stringColumn("solver").get(i);
             int b = solverTable.intColumn("batch").get(i);
-            double ips = solverTable.doubleColumn("images per second").get(i);
+            double ips = solverTable.doubleColumn("images per second").getDouble(i);
             double[] v = bySolver.computeIfAbsent(s, k -> new double[] {Double.NaN, Double.NaN});
             if (b == lo) {
                 v[0] = ips;
@@ -238,8 +238,8 @@ public record Bench(RunMode mode, int warmup, int repeat, int[] batches, int[] t
             t.intColumn("batch").append(b);
             t.longColumn("nfe").append(solverTable.longColumn("nfe").get(i));
             t.longColumn("vjp").append(solverTable.longColumn("vjp").get(i));
-            t.doubleColumn("secondsPerImage").append(solverTable.doubleColumn("seconds").get(i) / b);
-            t.doubleColumn("overhead ratio").append(solverTable.doubleColumn("overhead ratio").get(i));
+            t.doubleColumn("secondsPerImage").append(solverTable.doubleColumn("seconds").getDouble(i) / b);
+            t.doubleColumn("overhead ratio").append(solverTable.doubleColumn("overhead ratio").getDouble(i));
         }
         return org.diffinv.experiments.ExperimentRunner.compareWithPaper(t, "secondsPerImage", keyed, false);
     }
@@ -251,8 +251,8 @@ public record Bench(RunMode mode, int warmup, int repeat, int[] batches, int[] t
             String name = solverTable.stringColumn("solver").get(i);
             String family = name.contains("-") ? name.substring(0, name.lastIndexOf('-')) : name;
             families.computeIfAbsent(family, k -> new ArrayList<>()).add(new double[] {
-                solverTable.doubleColumn("seconds").get(i) / solverTable.intColumn("batch").get(i),
-                solverTable.doubleColumn("psnr").get(i)});
+                solverTable.doubleColumn("seconds").getDouble(i) / solverTable.intColumn("batch").get(i),
+                solverTable.doubleColumn("psnr").getDouble(i)});
         }
         List<Charts.Series> series = new ArrayList<>();
         families.forEach((f, pts) -> series.add(Charts.Series.of(f, pts.stream().mapToDouble(p -> p[0]).toArray(),
@@ -263,8 +263,18 @@ public record Bench(RunMode mode, int warmup, int repeat, int[] batches, int[] t
     /** Resident memory against step of a memory check. */
     public static org.knowm.xchart.XYChart memoryChart(MemoryGrowth g) {
         double[] x = java.util.Arrays.stream(g.traceSteps()).asDoubleStream().toArray();
-        return Charts.line("resident memory over a " + g.steps() + "-step DPS solve (batch 1)", "step", "RSS MB",
-                Charts.Series.of("RSS", x, g.traceRssMb()));
+        double limit = g.earlyRssMb() * (1 + MEMORY_TARGET_PERCENT / 100);
+        double[] band = new double[x.length];
+        java.util.Arrays.fill(band, limit);
+        org.knowm.xchart.XYChart c = Charts.line("resident memory over a " + g.steps() + "-step DPS solve (batch 1)",
+                "step", "RSS MB", Charts.Series.of("RSS", x, g.traceRssMb()),
+                Charts.Series.of("target: reading at step " + g.earlyStep() + " + " + MEMORY_TARGET_PERCENT + "%", x, band));
+        // the axis spans the target band, so a flat run looks flat and growth shows against the limit
+        double top = Math.max(limit, java.util.Arrays.stream(g.traceRssMb()).max().orElse(limit));
+        c.getStyler().setYAxisMin(g.earlyRssMb() * 0.9).setYAxisMax(top * 1.02).setXAxisTickMarkSpacingHint(120);
+        c.getSeriesMap().values().stream().skip(1)
+                .forEach(s -> s.setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE));
+        return c;
     }
 
     /**
@@ -313,7 +323,7 @@ public record Bench(RunMode mode, int warmup, int repeat, int[] batches, int[] t
         List<String> names = new ArrayList<>();
         for (int i = 0; i < solverTable.rowCount(); i++) {
             String name = solverTable.stringColumn("solver").get(i);
-            if (!names.contains(name) && !Double.isNaN(solverTable.doubleColumn("overhead ratio").get(i))) {
+            if (!names.contains(name) && !Double.isNaN(solverTable.doubleColumn("overhead ratio").getDouble(i))) {
                 names.add(name);
             }
         }
@@ -323,7 +333,7 @@ public record Bench(RunMode mode, int warmup, int repeat, int[] batches, int[] t
             int at = names.indexOf(solverTable.stringColumn("solver").get(i));
             if (at >= 0) {
                 series.computeIfAbsent(key, k -> new double[names.size()])[at] =
-                        solverTable.doubleColumn("overhead ratio").get(i);
+                        solverTable.doubleColumn("overhead ratio").getDouble(i);
             }
         }
         CategoryChart c = Charts.bar("solver overhead: wall time / network time", "solver", "overhead ratio",

@@ -2,7 +2,9 @@ package org.diffinv.bench;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import org.diffinv.data.FashionMnist;
 import org.diffinv.diffusion.NoiseSchedule;
 import org.diffinv.diffusion.NoiseSource;
@@ -39,10 +41,19 @@ import java.util.Set;
  *   wall time / ( (NFE - VJP) t_fwd + VJP t_vjp + max(0, D - VJP) t_dec + E t_enc )
  * </pre>
  * where {@code t_fwd} is one network forward pass and {@code t_vjp} one forward plus backward pass to the input
- * ({@link NetworkBench}), both measured in the same run at the same batch size, and, for latent solvers,
+ * ({@link NetworkBench}), both measured just before each solve at its batch size, and, for latent solvers,
  * {@code t_vjp} goes through the UNet and the decoder (the gradient LDPS and its relatives take), {@code D} and
  * {@code E} count decoder and encoder calls at their own forward times. A ratio of 1 means the solver costs exactly
  * its network evaluations; the difference is the solver's own arithmetic, operator calls and bookkeeping.
+ *
+ * <p>Methods whose data-consistency step is operator work (DCDP's hundreds of gradient rounds per purification, CG
+ * solves, ADMM) cannot reach a ratio near 1 by construction, so the table carries a second ratio,
+ * <pre>
+ *   wall time / ( network time + A_op t_A + (A^T_op + VJP_op) t_AT )
+ * </pre>
+ * with {@code t_A} and {@code t_AT} one operator application and one adjoint (VJP) at the same batch size, measured
+ * in the same run, and the ledger's operator counts. It is the overhead beyond what the method prescribes; CG solves
+ * and SVD basis changes are not in its denominator (they stay in the overhead).
  *
  * <p><b>Step budget.</b> The overhead ratio is a per-step property, so with a budget {@code maxSteps > 0} every
  * solver whose schedule is longer runs on a shorter one of the same cost per step: a {@link TimeGrid} longer than
@@ -63,6 +74,7 @@ public final class SolverBench {
     private final int maxSteps;
     private final int warmup;
     private final int repeat;
+    private final int threads;
 
     /**
      * A harness on {@code task} with test images from {@code test}.
@@ -89,13 +101,54 @@ public final class SolverBench {
         this.maxSteps = maxSteps;
         this.warmup = warmup;
         this.repeat = repeat;
+        this.threads = Integer.getInteger("ai.djl.pytorch.num_threads", Runtime.getRuntime().availableProcessors());
+    }
+
+    private SolverBench(SolverBench b, int threads) {
+        this.pixel = b.pixel;
+        this.latent = b.latent;
+        this.test = b.test;
+        this.task = b.task;
+        this.maxSteps = b.maxSteps;
+        this.warmup = b.warmup;
+        this.repeat = b.repeat;
+        this.threads = threads;
+    }
+
+    /**
+     * A copy that runs at {@code threads} torch intra-op threads. The default is the kit's configured count (the
+     * {@code ai.djl.pytorch.num_threads} property, else every core). The count is set on the calling thread for the
+     * unit-cost measurements and the solves alike, and restored afterwards: OpenMP keeps it per calling thread, so
+     * a count left by earlier work on another thread (a notebook kernel runs cells on several) never leaks in.
+     */
+    public SolverBench withThreads(int count) {
+        NetworkBench.requireCounts(1, count, warmup, repeat);
+        return new SolverBench(this, count);
+    }
+
+    /** The torch intra-op threads the solves and unit costs run at. */
+    public int threads() {
+        return threads;
     }
 
     /** The unit costs, in milliseconds, that the overhead ratio divides by, measured at one batch size. */
-    record UnitCosts(double fwd, double vjp, double dec, double enc) {
+    record UnitCosts(double fwd, double vjp, double dec, double enc, double op, double opAdjoint) {
+        UnitCosts(double fwd, double vjp, double dec, double enc) {
+            this(fwd, vjp, dec, enc, 0, 0);
+        }
+
+        /** The same network costs with the operator's. */
+        UnitCosts withOperator(double apply, double adjoint) {
+            return new UnitCosts(fwd, vjp, dec, enc, apply, adjoint);
+        }
+
         double expectedMs(Cost c) {
             long nonVjp = Math.max(0, c.nfe() - c.vjp());
             return nonVjp * fwd + c.vjp() * vjp + Math.max(0, c.decoderCalls() - c.vjp()) * dec + c.encoderCalls() * enc;
+        }
+
+        double operatorMs(Cost c) {
+            return c.operatorCalls() * op + (c.adjointCalls() + c.operatorVjps()) * opAdjoint;
         }
     }
 
@@ -103,10 +156,11 @@ public final class SolverBench {
     public static Table newTable() {
         return Table.create("solver overhead",
                 StringColumn.create("solver"), StringColumn.create("space"), IntColumn.create("batch"),
-                LongColumn.create("nfe"), LongColumn.create("vjp"), LongColumn.create("operator calls"),
+                IntColumn.create("threads"), LongColumn.create("nfe"), LongColumn.create("vjp"), LongColumn.create("operator calls"),
                 LongColumn.create("encoder calls"), LongColumn.create("decoder calls"),
                 DoubleColumn.create("seconds"), DoubleColumn.create("network seconds"),
-                DoubleColumn.create("overhead ratio"), DoubleColumn.create("images per second"),
+                DoubleColumn.create("overhead ratio"), DoubleColumn.create("operator seconds"),
+                DoubleColumn.create("ratio beyond operator"), DoubleColumn.create("images per second"),
                 DoubleColumn.create("peak RSS MB"), DoubleColumn.create("psnr"), StringColumn.create("steps"));
     }
 
@@ -123,25 +177,29 @@ public final class SolverBench {
             }
         }
         Table table = newTable();
+        int before = JniUtils.getNumThreads();
+        JniUtils.setNumThreads(threads);
         try (Progress progress = Progress.start("bench", (long) solvers.size() * batches.length)) {
             for (int b : batches) {
-                UnitCosts pixelUnits = null;
-                UnitCosts latentUnits = null;
+                boolean warm = warmup == 0;
                 for (String name : solvers) {
                     progress.setMessage(name + " / batch " + b);
                     boolean isLatent = LatentSolverRegistry.contains(name);
-                    UnitCosts units;
-                    if (isLatent) {
-                        latentUnits = latentUnits != null ? latentUnits : latentUnits(b, manager);
-                        units = latentUnits;
-                    } else {
-                        pixelUnits = pixelUnits != null ? pixelUnits : pixelUnits(b, manager);
-                        units = pixelUnits;
+                    // unit costs measured again for every row, just before its solve: a shared machine's speed drifts
+                    // by 10-30% over minutes, and the ratio must compare the solve with the network at the same time
+                    UnitCosts units = isLatent ? latentUnits(b, manager) : pixelUnits(b, manager);
+                    if (!warm) {
+                        // one untimed solve per batch size first: the first solve at a shape pays one-off costs
+                        // (allocator growth, JIT, first-touch pages) that are no part of any solver's per-step cost
+                        row(newTable(), name, isLatent, b, units, manager);
+                        warm = true;
                     }
                     row(table, name, isLatent, b, units, manager);
                     progress.step();
                 }
             }
+        } finally {
+            JniUtils.setNumThreads(before);
         }
         return table;
     }
@@ -152,16 +210,30 @@ public final class SolverBench {
                 manager).medianMs();
         double v = NetworkBench.time(pixel, single, NetworkBench.Call.FORWARD_BACKWARD, batch, threads(), warmup,
                 repeat, manager).medianMs();
-        return new UnitCosts(f, v, 0, 0);
+        return withOperator(new UnitCosts(f, v, 0, 0), batch, manager);
+    }
+
+    /** Adds the time of one operator application and one operator VJP on a batch of test images. */
+    private UnitCosts withOperator(UnitCosts units, int batch, NDManager manager) {
+        Operator a = task.operator().apply(batch);
+        Shape shape = new Shape(batch, 1, FashionMnist.SIZE, FashionMnist.SIZE);
+        NoiseSource noise = NoiseSource.seeded(11);
+        double apply = Timer.medianMs(warmup, repeat, manager, s -> {
+            NDArray x = noise.normal(s, shape, DataType.FLOAT32);
+            return () -> a.apply(x);
+        });
+        double adjoint = Timer.medianMs(warmup, repeat, manager, s -> {
+            NDArray x = noise.normal(s, shape, DataType.FLOAT32);
+            NDArray v = noise.normal(s, a.apply(x).getShape(), DataType.FLOAT32);
+            return () -> a.vjp(x, v);
+        });
+        return units.withOperator(apply, adjoint);
     }
 
     private UnitCosts latentUnits(int batch, NDManager manager) {
         LatentCosts c = LatentCosts.measure(latent, batch, warmup, repeat, manager);
-        return new UnitCosts(c.unetMs(), c.unetDecoderVjpMs(), c.decoderMs(), c.encoderMs());
-    }
-
-    private static int threads() {
-        return ai.djl.pytorch.jni.JniUtils.getNumThreads();
+        return withOperator(new UnitCosts(c.unetMs(), c.unetDecoderVjpMs(), c.decoderMs(), c.encoderMs()), batch,
+                manager);
     }
 
     private void row(Table table, String name, boolean isLatent, int batch, UnitCosts units, NDManager manager) {
@@ -184,8 +256,14 @@ public final class SolverBench {
         if (isLatent && latent == null) {
             throw new IllegalArgumentException("'" + label + "' is a latent solver: the bench needs the latent prior");
         }
-        measure(table, label, solver, batch, isLatent ? latentUnits(batch, manager) : pixelUnits(batch, manager),
-                manager);
+        int before = JniUtils.getNumThreads();
+        JniUtils.setNumThreads(threads);
+        try {
+            measure(table, label, solver, batch, isLatent ? latentUnits(batch, manager) : pixelUnits(batch, manager),
+                    manager);
+        } finally {
+            JniUtils.setNumThreads(before);
+        }
     }
 
     private void measure(Table table, String name, Object solver, int batch, UnitCosts units, NDManager manager) {
@@ -210,6 +288,7 @@ public final class SolverBench {
             table.stringColumn("solver").append(name);
             table.stringColumn("space").append(isLatent ? "latent" : "pixel");
             table.intColumn("batch").append(batch);
+            table.intColumn("threads").append(threads);
             table.longColumn("nfe").append(c.nfe());
             table.longColumn("vjp").append(c.vjp());
             table.longColumn("operator calls").append(c.operatorCalls() + c.adjointCalls() + c.operatorVjps());
@@ -218,6 +297,10 @@ public final class SolverBench {
             table.doubleColumn("seconds").append(c.seconds());
             table.doubleColumn("network seconds").append(expected);
             table.doubleColumn("overhead ratio").append(expected > 0 ? c.seconds() / expected : Double.NaN);
+            double operator = units.operatorMs(c) / 1e3;
+            table.doubleColumn("operator seconds").append(operator);
+            table.doubleColumn("ratio beyond operator").append(expected + operator > 0
+                    ? c.seconds() / (expected + operator) : Double.NaN);
             table.doubleColumn("images per second").append(batch / c.seconds());
             table.doubleColumn("peak RSS MB").append(c.peakRssMb());
             table.doubleColumn("psnr").append(psnr);

@@ -358,27 +358,38 @@ public final class CPigdm implements Solver<SvdOperator> {
     /** The largest {@link #firstOrderRatio} for which the noisy method runs. */
     public static final double MAX_FIRST_ORDER_RATIO = 0.5;
 
-    private static void requireFirstOrderValid(SvdOperator h, ContinuousVpSchedule s, Params p, double sigma,
-            ContinuousTimeGrid grid, NDArray like) {
+    /**
+     * This method's {@link #firstOrderRatio} on operator {@code h} at measurement noise {@code sigmaY} (working units),
+     * over its own grid and the smallest positive singular value of {@code h}; 0 for the noiseless form. The noisy
+     * form runs where it is at most {@link #MAX_FIRST_ORDER_RATIO}, and refuses elsewhere.
+     *
+     * @param like an array on the manager to compute on, shaped like the solve's {@code H+ y}
+     */
+    public double firstOrderRatio(SvdOperator h, double sigmaY, NDArray like) {
+        double sigma = params.c3Sigma(sigmaY);
+        if (sigma == 0) {
+            return 0;
+        }
         NDArray sv = h.singularValues(h.vt(like));
-        NDArray positive = sv.gt(0);
-        double smallest = Double.POSITIVE_INFINITY;
         double[] values = sv.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).toDoubleArray();
-        boolean[] keep = positive.toBooleanArray();
-        for (int i = 0; i < values.length; i++) {
-            if (keep[i]) {
-                smallest = Math.min(smallest, values[i]);
+        double smallest = Double.POSITIVE_INFINITY;
+        for (double v : values) {
+            if (v > 0) {
+                smallest = Math.min(smallest, v);
             }
         }
-        if (smallest == Double.POSITIVE_INFINITY) {
-            return;
-        }
-        double ratio = firstOrderRatio(grid, p, sigma, smallest);
+        return smallest == Double.POSITIVE_INFINITY ? 0
+                : firstOrderRatio(ContinuousTimeGrid.cPigdm(ContinuousVpSchedule.standard(), params.steps()), params,
+                        sigma, smallest);
+    }
+
+    private void requireFirstOrderValid(SvdOperator h, double sigmaY, NDArray like) {
+        double ratio = firstOrderRatio(h, sigmaY, like);
         if (ratio > MAX_FIRST_ORDER_RATIO) {
             throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "noisy C-PiGDM's first-order inverse "
-                    + "of A_t + c3 Q does not hold at w = %s, sigma = %s on '%s' (smallest singular value %.4g): "
-                    + "|c3| / (s^2 e^{c1 + c2}) reaches %.3g, above %.2f; lower w, or use Noise.NOISELESS",
-                    p.w(), sigma, h.name(), smallest, ratio, MAX_FIRST_ORDER_RATIO));
+                    + "of A_t + c3 Q does not hold at w = %s, sigma = %s on '%s': |c3| / (s^2 e^{c1 + c2}) reaches "
+                    + "%.3g at its smallest singular value, above %.2f; lower w, or use Noise.NOISELESS",
+                    params.w(), params.c3Sigma(sigmaY), h.name(), ratio, MAX_FIRST_ORDER_RATIO));
         }
     }
 
@@ -418,7 +429,7 @@ public final class CPigdm implements Solver<SvdOperator> {
         SvdOperator h = ctx.a();
         NDArray hpy = h.pinv(ctx.y());
         if (noisy) {
-            requireFirstOrderValid(h, s, params, sigma, grid, hpy);
+            requireFirstOrderValid(h, ctx.sigmaY(), hpy);
         }
         NDArray qhpy = noisy ? q(h, hpy) : null;
         double t0 = grid.time(0);

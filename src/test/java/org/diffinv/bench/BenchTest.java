@@ -60,6 +60,16 @@ class BenchTest {
         // 100 NFE of which 40 VJPs, 50 decoder calls (40 inside the VJPs), 5 encoder calls
         Cost c = new Cost(100, 40, 0, 0, 0, 0, 0, 5, 50, 2.0, 0, 0, -1, ProcessMemory.Source.PROC_STATUS);
         assertEquals(60 * 10 + 40 * 25 + 10 * 4 + 5 * 3, u.expectedMs(c), 1e-9);
+        assertEquals(0, u.operatorMs(c), 0, "no operator unit costs: no operator time");
+    }
+
+    @Test
+    void operatorTimeCountsApplicationsAtOneCostAndAdjointsAndVjpsAtTheOther() {
+        SolverBench.UnitCosts u = new SolverBench.UnitCosts(10, 25, 0, 0).withOperator(0.5, 0.75);
+        // 7 applications, 3 adjoints, 11 operator VJPs, 2 CG solves and 9 basis changes (not counted)
+        Cost c = new Cost(20, 0, 7, 3, 11, 2, 9, 0, 0, 1.0, 0, 0, -1, ProcessMemory.Source.PROC_STATUS);
+        assertEquals(7 * 0.5 + (3 + 11) * 0.75, u.operatorMs(c), 1e-12);
+        assertEquals(20 * 10, u.expectedMs(c), 1e-12, "the network part is unchanged by the operator costs");
     }
 
     @Test
@@ -94,16 +104,36 @@ class BenchTest {
         assertEquals("no", sp.stringColumn(">= 3.0x?").get(1));
     }
 
+    @Test
+    void overheadChartLeavesOutSolversWithoutNetworkCalls() {
+        Table t = SolverBench.newTable();
+        appendRow(t, "dps", 1, 2.0);
+        appendRow(t, "pinv", 1, 100.0, Double.NaN); // no network call: no ratio (a missing value in the table)
+        appendRow(t, "dps", 16, 8.0);
+        appendRow(t, "pinv", 16, 900.0, Double.NaN);
+        org.knowm.xchart.CategoryChart c = Bench.overheadChart(t);
+        assertEquals(java.util.Set.of("batch 1", "batch 16"), c.getSeriesMap().keySet());
+        assertEquals(List.of("dps"), c.getSeriesMap().get("batch 1").getXData());
+        assertTrue(org.diffinv.notebook.Charts.toImage(c).getWidth() > 0);
+    }
+
     private static void appendRow(Table t, String solver, int batch, double imagesPerSecond) {
+        appendRow(t, solver, batch, imagesPerSecond, 1.0);
+    }
+
+    private static void appendRow(Table t, String solver, int batch, double imagesPerSecond, double ratio) {
         t.stringColumn("solver").append(solver);
         t.stringColumn("space").append("pixel");
         t.intColumn("batch").append(batch);
+        t.intColumn("threads").append(2);
         for (String c : List.of("nfe", "vjp", "operator calls", "encoder calls", "decoder calls")) {
             t.longColumn(c).append(1);
         }
-        for (String c : List.of("seconds", "network seconds", "overhead ratio", "peak RSS MB", "psnr")) {
+        for (String c : List.of("seconds", "network seconds", "operator seconds", "peak RSS MB", "psnr")) {
             t.doubleColumn(c).append(1.0);
         }
+        t.doubleColumn("overhead ratio").append(ratio);
+        t.doubleColumn("ratio beyond operator").append(ratio);
         t.doubleColumn("images per second").append(imagesPerSecond);
         t.stringColumn("steps").append("-");
     }

@@ -86,6 +86,19 @@ class ExactPosteriorBenchmarkTest {
      * fits the noise, so 0.4), and none beats the exact floor beyond Monte-Carlo spread.
      */
     @Test
+    void aSolverIsLeftOutOnlyWhereItsMethodDoesNotHoldAndTheTableSaysSo() {
+        // noisy C-PiGDM at w = 4 holds on random inpainting (singular values 1) and not where the singular values are
+        // smaller: SR x2 by average pooling (0.5, a ratio four times larger) and the 5x5 blur (about 0.003)
+        List<ExactPosteriorBenchmark.Entry> entries = ExactPosteriorBenchmark.solvers(NoiseSchedule.ddpmLinear(),
+                RunMode.QUICK).stream().filter(e -> e.label().equals("c-pigdm-noisy-20")).toList();
+        assertEquals(1, entries.size());
+        Table t = ExactPosteriorBenchmark.run(ExactPosteriorBenchmark.scenarios(RunMode.QUICK), entries, 16, 0);
+        assertEquals(List.of("inpaint-random 8x8"), t.stringColumn("scenario").asList());
+        assertTrue(t.name().contains("c-pigdm-noisy-20 on gaussian-blur 8x8, c-pigdm-noisy-20 on sr-avgpool-x2 8x8"),
+                t.name());
+    }
+
+    @Test
     void latentSolversMeetTheirBounds() {
         Table t = ExactPosteriorBenchmark.runLatent(
                 ExactPosteriorBenchmark.latentSolvers(NoiseSchedule.ddpmLinear(), RunMode.SMOKE), 128, 0);
