@@ -370,8 +370,11 @@ public final class CPigdm implements Solver<SvdOperator> {
         if (sigma == 0) {
             return 0;
         }
-        NDArray sv = h.singularValues(h.vt(like));
-        double[] values = sv.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).toDoubleArray();
+        double[] values;
+        try (NDArray c = h.vt(like); NDArray sv = h.singularValues(c);
+             NDArray sv64 = sv.toType(ai.djl.ndarray.types.DataType.FLOAT64, false)) {
+            values = sv64.toDoubleArray();
+        }
         double smallest = Double.POSITIVE_INFINITY;
         for (double v : values) {
             if (v > 0) {
