@@ -38,13 +38,14 @@ import java.util.Set;
  * the cost ledger's counts (NFE, network VJPs, operator calls, encoder and decoder calls), the wall time, the peak
  * resident memory, and the <b>overhead ratio</b>
  * <pre>
- *   wall time / ( (NFE - VJP) t_fwd + VJP t_vjp + max(0, D - VJP) t_dec + E t_enc )
+ *   wall time / ( (NFE - VJP) t_fwd + VJP t_vjp + (D - D_vjp) t_dec + D_vjp t_dec,vjp + (E - E_vjp) t_enc + E_vjp t_enc,vjp )
  * </pre>
  * where {@code t_fwd} is one network forward pass and {@code t_vjp} one forward plus backward pass to the input
- * ({@link NetworkBench}), both measured just before each solve at its batch size, and, for latent solvers,
- * {@code t_vjp} goes through the UNet and the decoder (the gradient LDPS and its relatives take), {@code D} and
- * {@code E} count decoder and encoder calls at their own forward times. A ratio of 1 means the solver costs exactly
- * its network evaluations; the difference is the solver's own arithmetic, operator calls and bookkeeping.
+ * ({@link NetworkBench}), both measured just before each solve at its batch size; for latent solvers the network is
+ * the latent UNet, {@code D} and {@code E} are the ledger's decoder and encoder calls, of which {@code D_vjp} and
+ * {@code E_vjp} were back-propagated ({@link Cost#decoderVjps()}, {@link Cost#encoderVjps()}), each at its own
+ * measured time ({@link LatentCosts}). A ratio of 1 means the solver costs exactly its network and autoencoder
+ * evaluations; the difference is the solver's own arithmetic, operator calls and bookkeeping.
  *
  * <p>Methods whose data-consistency step is operator work (DCDP's hundreds of gradient rounds per purification, CG
  * solves, ADMM) cannot reach a ratio near 1 by construction, so the table carries a second ratio,
@@ -132,19 +133,23 @@ public final class SolverBench {
     }
 
     /** The unit costs, in milliseconds, that the overhead ratio divides by, measured at one batch size. */
-    record UnitCosts(double fwd, double vjp, double dec, double enc, double op, double opAdjoint) {
-        UnitCosts(double fwd, double vjp, double dec, double enc) {
-            this(fwd, vjp, dec, enc, 0, 0);
+    record UnitCosts(double fwd, double vjp, double dec, double decVjp, double enc, double encVjp, double op,
+                     double opAdjoint) {
+        /** A pixel prior's: no autoencoder. */
+        UnitCosts(double fwd, double vjp) {
+            this(fwd, vjp, 0, 0, 0, 0, 0, 0);
         }
 
         /** The same network costs with the operator's. */
         UnitCosts withOperator(double apply, double adjoint) {
-            return new UnitCosts(fwd, vjp, dec, enc, apply, adjoint);
+            return new UnitCosts(fwd, vjp, dec, decVjp, enc, encVjp, apply, adjoint);
         }
 
         double expectedMs(Cost c) {
             long nonVjp = Math.max(0, c.nfe() - c.vjp());
-            return nonVjp * fwd + c.vjp() * vjp + Math.max(0, c.decoderCalls() - c.vjp()) * dec + c.encoderCalls() * enc;
+            return nonVjp * fwd + c.vjp() * vjp
+                    + Math.max(0, c.decoderCalls() - c.decoderVjps()) * dec + c.decoderVjps() * decVjp
+                    + Math.max(0, c.encoderCalls() - c.encoderVjps()) * enc + c.encoderVjps() * encVjp;
         }
 
         double operatorMs(Cost c) {
@@ -158,6 +163,7 @@ public final class SolverBench {
                 StringColumn.create("solver"), StringColumn.create("space"), IntColumn.create("batch"),
                 IntColumn.create("threads"), LongColumn.create("nfe"), LongColumn.create("vjp"), LongColumn.create("operator calls"),
                 LongColumn.create("encoder calls"), LongColumn.create("decoder calls"),
+                LongColumn.create("encoder VJPs"), LongColumn.create("decoder VJPs"),
                 DoubleColumn.create("seconds"), DoubleColumn.create("network seconds"),
                 DoubleColumn.create("overhead ratio"), DoubleColumn.create("operator seconds"),
                 DoubleColumn.create("ratio beyond operator"), DoubleColumn.create("images per second"),
@@ -210,7 +216,7 @@ public final class SolverBench {
                 manager).medianMs();
         double v = NetworkBench.time(pixel, single, NetworkBench.Call.FORWARD_BACKWARD, batch, threads(), warmup,
                 repeat, manager).medianMs();
-        return withOperator(new UnitCosts(f, v, 0, 0), batch, manager);
+        return withOperator(new UnitCosts(f, v), batch, manager);
     }
 
     /** Adds the time of one operator application and one operator VJP on a batch of test images. */
@@ -232,8 +238,8 @@ public final class SolverBench {
 
     private UnitCosts latentUnits(int batch, NDManager manager) {
         LatentCosts c = LatentCosts.measure(latent, batch, warmup, repeat, manager);
-        return withOperator(new UnitCosts(c.unetMs(), c.unetDecoderVjpMs(), c.decoderMs(), c.encoderMs()), batch,
-                manager);
+        return withOperator(new UnitCosts(c.unetMs(), c.unetVjpMs(), c.decoderMs(), c.decoderVjpMs(), c.encoderMs(),
+                c.encoderVjpMs(), 0, 0), batch, manager);
     }
 
     private void row(Table table, String name, boolean isLatent, int batch, UnitCosts units, NDManager manager) {
@@ -294,6 +300,8 @@ public final class SolverBench {
             table.longColumn("operator calls").append(c.operatorCalls() + c.adjointCalls() + c.operatorVjps());
             table.longColumn("encoder calls").append(c.encoderCalls());
             table.longColumn("decoder calls").append(c.decoderCalls());
+            table.longColumn("encoder VJPs").append(c.encoderVjps());
+            table.longColumn("decoder VJPs").append(c.decoderVjps());
             table.doubleColumn("seconds").append(c.seconds());
             table.doubleColumn("network seconds").append(expected);
             table.doubleColumn("overhead ratio").append(expected > 0 ? c.seconds() / expected : Double.NaN);

@@ -21,6 +21,11 @@ import tech.tablesaw.api.Table;
  *     {@code P = V 1[s>0] V^T} counts two); a change of basis is not a solve and is counted apart
  * @param encoderCalls calls of an autoencoder's encoder {@code E(x)} (deterministic or sampled)
  * @param decoderCalls calls of an autoencoder's decoder {@code D(z)}
+ * @param encoderVjps the encoder calls among {@code encoderCalls} that were back-propagated: made inside a gradient
+ *     recording ({@link org.diffinv.util.GradientRecording}), so each cost a forward and a backward pass through
+ *     the encoder (PSLD's gluing term, GML-DPS)
+ * @param decoderVjps the decoder calls among {@code decoderCalls} that were back-propagated (every latent DPS-type
+ *     step, ReSample's and latent DCDP's data-consistency iterations)
  * @param seconds wall time since the meter started (up to {@link CostMeter#stop()} if stopped)
  * @param startRssMb resident memory when the meter started, MB
  * @param peakRssMb the largest resident memory (VmRSS) sampled while the meter ran, MB (sampled at every counted
@@ -31,7 +36,7 @@ import tech.tablesaw.api.Table;
  * @param memorySource where the memory numbers came from ({@link ProcessMemory.Source})
  */
 public record Cost(long nfe, long vjp, long operatorCalls, long adjointCalls, long operatorVjps, long operatorSolves,
-                   long basisChanges, long encoderCalls, long decoderCalls, double seconds, double startRssMb, double peakRssMb, long peakLiveArrays,
+                   long basisChanges, long encoderCalls, long decoderCalls, long encoderVjps, long decoderVjps, double seconds, double startRssMb, double peakRssMb, long peakLiveArrays,
                    ProcessMemory.Source memorySource) {
 
     /** Peak resident memory above the level at start, MB ({@code peakRssMb - startRssMb}, at least 0). */
@@ -42,7 +47,7 @@ public record Cost(long nfe, long vjp, long operatorCalls, long adjointCalls, lo
     /**
      * An empty Tablesaw table with one column per field of a cost plus a leading {@code run} label column (columns:
      * run, nfe, vjp, operatorCalls, adjointCalls, operatorVjps, operatorSolves, basisChanges,
-     * encoderCalls, decoderCalls, seconds, peakRssMb, rssGrowthMb,
+     * encoderCalls, decoderCalls, encoderVjps, decoderVjps, seconds, peakRssMb, rssGrowthMb,
      * peakLiveArrays); fill it with {@link #appendTo(Table, String)}.
      */
     public static Table newTable(String name) {
@@ -57,6 +62,8 @@ public record Cost(long nfe, long vjp, long operatorCalls, long adjointCalls, lo
                 LongColumn.create("basisChanges"),
                 LongColumn.create("encoderCalls"),
                 LongColumn.create("decoderCalls"),
+                LongColumn.create("encoderVjps"),
+                LongColumn.create("decoderVjps"),
                 DoubleColumn.create("seconds"),
                 DoubleColumn.create("peakRssMb"),
                 DoubleColumn.create("rssGrowthMb"),
@@ -87,6 +94,8 @@ public record Cost(long nfe, long vjp, long operatorCalls, long adjointCalls, lo
         table.longColumn("basisChanges").append(basisChanges);
         table.longColumn("encoderCalls").append(encoderCalls);
         table.longColumn("decoderCalls").append(decoderCalls);
+        table.longColumn("encoderVjps").append(encoderVjps);
+        table.longColumn("decoderVjps").append(decoderVjps);
         table.doubleColumn("seconds").append(seconds);
         table.doubleColumn("peakRssMb").append(peakRssMb);
         table.doubleColumn("rssGrowthMb").append(rssGrowthMb());

@@ -13,6 +13,7 @@ import org.diffinv.diffusion.NoiseSource;
 import org.diffinv.priors.Autoencoder;
 import org.diffinv.priors.ConditionalEpsPrior;
 import org.diffinv.priors.EpsPrior;
+import org.diffinv.util.GradientRecording;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -82,6 +83,8 @@ public final class CostMeter implements AutoCloseable {
     private final AtomicLong basisChanges = new AtomicLong();
     private final AtomicLong encoderCalls = new AtomicLong();
     private final AtomicLong decoderCalls = new AtomicLong();
+    private final AtomicLong encoderVjps = new AtomicLong();
+    private final AtomicLong decoderVjps = new AtomicLong();
 
     private final LongSupplier clock;
     private final long startNanos;
@@ -226,6 +229,22 @@ public final class CostMeter implements AutoCloseable {
         add(decoderCalls, n, "decoderCalls");
     }
 
+    /**
+     * Adds {@code n >= 0} back-propagated encoder calls; each is also an encoder call, so count it with
+     * {@link #countEncoder} too (the counted autoencoder does both).
+     */
+    public void countEncoderVjp(long n) {
+        add(encoderVjps, n, "encoderVjps");
+    }
+
+    /**
+     * Adds {@code n >= 0} back-propagated decoder calls; each is also a decoder call, so count it with
+     * {@link #countDecoder} too (the counted autoencoder does both).
+     */
+    public void countDecoderVjp(long n) {
+        add(decoderVjps, n, "decoderVjps");
+    }
+
     /** Takes a memory sample now (also done automatically; see the class comment). */
     public void sampleMemory() {
         sample(true);
@@ -245,7 +264,7 @@ public final class CostMeter implements AutoCloseable {
         synchronized (this) {
             return new Cost(nfe.get(), vjp.get(), operatorCalls.get(), adjointCalls.get(), operatorVjps.get(),
                     operatorSolves.get(), basisChanges.get(), encoderCalls.get(), decoderCalls.get(),
-                    (end - startNanos) / 1e9, startRssMb, peakRssMb, peakLiveArrays,
+                    encoderVjps.get(), decoderVjps.get(), (end - startNanos) / 1e9, startRssMb, peakRssMb, peakLiveArrays,
                     memorySource);
         }
     }
@@ -337,7 +356,11 @@ public final class CostMeter implements AutoCloseable {
         };
     }
 
-    /** Wraps an autoencoder so every encoder call ({@code encode}, {@code encodeSample}) and decoder call is counted. */
+    /**
+     * Wraps an autoencoder so every encoder call ({@code encode}, {@code encodeSample}) and decoder call is counted;
+     * a call made inside one of the kit's gradient recordings ({@link GradientRecording#active()}) is also counted as
+     * an encoder or decoder VJP, since the kit records only what it back-propagates.
+     */
     public Autoencoder wrapAutoencoder(Autoencoder ae) {
         Objects.requireNonNull(ae, "ae");
         return new Autoencoder() {
@@ -359,14 +382,14 @@ public final class CostMeter implements AutoCloseable {
             @Override
             public NDArray encode(NDArray x) {
                 NDArray z = ae.encode(x);
-                countEncoder(1);
+                countEncoderCall();
                 return z;
             }
 
             @Override
             public NDArray encodeSample(NDArray x, NoiseSource noise) {
                 NDArray z = ae.encodeSample(x, noise);
-                countEncoder(1);
+                countEncoderCall();
                 return z;
             }
 
@@ -374,7 +397,17 @@ public final class CostMeter implements AutoCloseable {
             public NDArray decode(NDArray z) {
                 NDArray x = ae.decode(z);
                 countDecoder(1);
+                if (GradientRecording.active()) {
+                    countDecoderVjp(1);
+                }
                 return x;
+            }
+
+            private void countEncoderCall() {
+                countEncoder(1);
+                if (GradientRecording.active()) {
+                    countEncoderVjp(1);
+                }
             }
 
             @Override

@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
+import org.diffinv.util.GradientRecording;
 
 /**
  * Vector-Jacobian products of forward-tier operators by DJL automatic differentiation:
@@ -40,7 +41,8 @@ public final class Autograd {
             NDArray cotangent = vDetached.duplicate();
             cotangent.attach(s);
             leaf.setRequiresGradient(true);
-            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector();
+                 GradientRecording.Scope recording = GradientRecording.open()) {
                 NDArray y = op.apply(leaf);
                 y.attach(s);
                 NDArray inner = y.mul(cotangent).sum();

@@ -9,6 +9,7 @@ import org.diffinv.diffusion.Tweedie;
 import org.diffinv.metrics.CostMeter;
 import org.diffinv.operators.Operator;
 import org.diffinv.priors.EpsPrior;
+import org.diffinv.util.GradientRecording;
 import org.diffinv.util.Scalars;
 
 /**
@@ -116,7 +117,8 @@ public final class Guidance {
      * its value: the one gradient recording of the kit's solvers.
      */
     private static double backward(NDArray leaf, String what, java.util.function.UnaryOperator<NDArray> f) {
-        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector();
+             GradientRecording.Scope recording = GradientRecording.open()) {
             NDArray loss = f.apply(leaf);
             if (loss.getShape().size() != 1) {
                 throw new IllegalArgumentException(what + " must return a scalar, got shape " + loss.getShape());

@@ -11,7 +11,11 @@ import org.diffinv.linalg.CgOptions;
 import org.diffinv.operators.LinearOperator;
 import org.diffinv.operators.Operator;
 import org.diffinv.operators.SvdOperator;
+import org.diffinv.diffusion.NoiseSource;
+import org.diffinv.priors.Autoencoder;
 import org.diffinv.priors.EpsPrior;
+import org.diffinv.solvers.Guidance;
+import org.diffinv.util.GradientRecording;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -241,6 +245,61 @@ class CostMeterTest {
         assertEquals(5, c.nfe());
         assertEquals(2, c.vjp());
         assertEquals(NoiseSchedule.ddpmLinear(), prior.schedule());
+    }
+
+    @Test
+    void wrappedAutoencoderCountsCallsAndTellsBackPropagatedOnes() {
+        Autoencoder halving = new Autoencoder() {
+            @Override
+            public Shape imageShape() {
+                return new Shape(1, 2, 2);
+            }
+
+            @Override
+            public Shape latentShape() {
+                return new Shape(1, 2, 2);
+            }
+
+            @Override
+            public double scaleFactor() {
+                return 1;
+            }
+
+            @Override
+            public NDArray encode(NDArray x) {
+                return x.mul(2);
+            }
+
+            @Override
+            public NDArray encodeSample(NDArray x, NoiseSource noise) {
+                return x.mul(2);
+            }
+
+            @Override
+            public NDArray decode(NDArray z) {
+                return z.div(2);
+            }
+        };
+        CostMeter meter = CostMeter.start();
+        Autoencoder ae = meter.wrapAutoencoder(halving);
+        NDArray z = manager.ones(new Shape(1, 1, 2, 2), DataType.FLOAT64);
+        ae.decode(z);
+        ae.encode(z);
+        assertFalse(GradientRecording.active());
+        // d/dz sum(E(D(z))) = 2 * 1/2 = 1: one decoder and one encoder VJP, inside the kit's recording
+        NDArray g = Guidance.gradient(z, leaf -> ae.encode(ae.decode(leaf)).sum()).gradient();
+        assertEquals(1.0, g.getDouble(0, 0, 1, 1), 1e-15);
+        assertFalse(GradientRecording.active(), "the recording ends with its gradient");
+        ae.decode(z);
+        Cost c = meter.stop();
+        assertEquals(3, c.decoderCalls());
+        assertEquals(1, c.decoderVjps());
+        assertEquals(2, c.encoderCalls());
+        assertEquals(1, c.encoderVjps());
+        Table t = Cost.newTable("cost");
+        c.appendTo(t, "ae");
+        assertEquals(1L, t.longColumn("decoderVjps").get(0));
+        assertEquals(1L, t.longColumn("encoderVjps").get(0));
     }
 
     @Test

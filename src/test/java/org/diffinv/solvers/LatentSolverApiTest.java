@@ -125,9 +125,35 @@ class LatentSolverApiTest {
                 Cost c = r.cost();
                 assertEquals(10, c.nfe());
                 assertEquals(1, c.decoderCalls());
+                assertEquals(0, c.decoderVjps(), "a decode outside any gradient recording is a plain call");
                 assertEquals(0, c.encoderCalls());
                 assertEquals(new Shape(3, 1, 4, 4), r.xHat().getShape());
                 assertEquals(2, r.trajectory().size());
+            }
+        }
+    }
+
+    @Test
+    void theLedgerTellsBackPropagatedAutoencoderCallsFromPlainOnes() {
+        // PSLD (Rout et al. 2023, Algorithm 2): per step one guided evaluation whose loss decodes z0Hat and, in the
+        // gluing term, encodes the glued image, both back-propagated; then one plain decode of the final latent
+        try (NDManager m = NDManager.newBaseManager()) {
+            LatentPrior prior = new LatentPrior(conditional, linear, m.zeros(new Shape(1, 1, 2), DataType.FLOAT64),
+                    m.zeros(new Shape(1, 1, 2), DataType.FLOAT64));
+            NDArray x = gaussian.sample(m, 2, DataType.FLOAT64, NoiseSource.seeded(1));
+            SvdOperator a = new Inpainting(Masks.randomPixels(1, 4, 4, 0.5, NoiseSource.seeded(2)));
+            Problem<SvdOperator> p = Problem.measure(a, x, MeasurementNoise.NONE, NoiseSource.seeded(3));
+            Psld psld = new Psld(Psld.Params.paper(schedule, TaskKind.INPAINTING)
+                    .withGrid(TimeGrid.ddimUniform(schedule, 7)));
+            try (Reconstruction r = psld.solve(p, prior, Run.seeded(1))) {
+                Cost c = r.cost();
+                int n = psld.params().grid().size();
+                assertTrue(n >= 7, "grid of " + n + " steps");
+                assertEquals(n, c.vjp());
+                assertEquals(n + 1, c.decoderCalls());
+                assertEquals(n, c.decoderVjps());
+                assertEquals(n, c.encoderCalls());
+                assertEquals(n, c.encoderVjps());
             }
         }
     }
