@@ -93,14 +93,15 @@ public record Bench(RunMode mode, int warmup, int repeat, int[] batches, int[] t
 
     /**
      * The options of a mode: smoke (CI: seconds; batch 1 and 2, four solvers, 10-step budget, 100-step memory
-     * check), quick (minutes: batch 1 and 16, threads 1 and 2, every solver on a 50-step budget, 1,000-step memory
-     * check) or full (every solver at its paper defaults, more repeats).
+     * check), quick (minutes: batch 1 and 16, threads 1 and 2, warm-up 2 and 9 timed calls per unit cost, every
+     * solver on a 25-step budget, 1,000-step memory check; sized so that notebooks/08-cost.ipynb's quick mode fits in
+     * ten minutes) or full (every solver at its paper defaults, warm-up 5 and 30 timed calls).
      */
     public static Bench forMode(RunMode mode) {
         return switch (mode) {
             case SMOKE -> new Bench(mode, 1, 3, new int[] {1, 2}, new int[] {1},
                     List.of("dps", "ddrm", "dcdp-v2", "ldps"), 10, 100, "sr4-avgpool");
-            case QUICK -> new Bench(mode, 3, 15, new int[] {1, 16}, new int[] {1, 2}, allSolvers(), 50, 1000,
+            case QUICK -> new Bench(mode, 2, 9, new int[] {1, 16}, new int[] {1, 2}, allSolvers(), 25, 1000,
                     "sr4-avgpool");
             case FULL -> new Bench(mode, 5, 30, new int[] {1, 16}, new int[] {1, 2}, allSolvers(), 0, 1000,
                     "sr4-avgpool");
@@ -140,6 +141,20 @@ public record Bench(RunMode mode, int warmup, int repeat, int[] batches, int[] t
     /** The network table of the pixel prior (see {@link NetworkBench#table}). */
     public Table network(EpsPrior prior, NDManager manager) {
         return NetworkBench.table(prior, new Shape(1, FashionMnist.SIZE, FashionMnist.SIZE), batches, threads,
+                warmup, repeat, manager);
+    }
+
+    /**
+     * The thread-policy table ({@link NetworkBench#threadTable}): 1 torch thread against the largest of this
+     * bench's thread counts, paired and interleaved, at every batch size, with {@code repeat} pairs.
+     */
+    public Table threadPolicy(EpsPrior prior, NDManager manager) {
+        int most = java.util.Arrays.stream(threads).max().orElseThrow();
+        if (most < 2) {
+            throw new IllegalArgumentException("the thread comparison needs a thread count above 1, got "
+                    + java.util.Arrays.toString(threads));
+        }
+        return NetworkBench.threadTable(prior, new Shape(1, FashionMnist.SIZE, FashionMnist.SIZE), batches, most,
                 warmup, repeat, manager);
     }
 

@@ -135,6 +135,101 @@ public final class NetworkBench {
         return t;
     }
 
+    /**
+     * A paired comparison of two torch thread counts on one call and batch size, for choosing a thread policy on a
+     * shared machine whose speed drifts by 10-40% over minutes: each of {@code pairs} pairs times one call at
+     * {@code threadsA} and one at {@code threadsB} back to back (in alternating order, so neither always runs second),
+     * so drift cancels within a pair. After {@code warmup} untimed pairs.
+     *
+     * @return the medians at each count, the median of the per-pair ratios {@code t_B / t_A}, and the share of pairs
+     *     in which {@code threadsB} was faster
+     */
+    public static ThreadPair threadPair(EpsPrior prior, Shape single, Call call, int batch, int threadsA,
+                                        int threadsB, int warmup, int pairs, NDManager manager) {
+        requireCounts(batch, threadsA, warmup, pairs);
+        requireCounts(batch, threadsB, warmup, pairs);
+        int before = JniUtils.getNumThreads();
+        Shape shape = new Shape(batch).addAll(single);
+        NoiseSource noise = NoiseSource.seeded(7);
+        long[] a = new long[pairs];
+        long[] b = new long[pairs];
+        double[] ratio = new double[pairs];
+        int bFaster = 0;
+        try {
+            for (int p = -warmup; p < pairs; p++) {
+                boolean aFirst = Math.floorMod(p, 2) == 0;
+                long first = once(prior, call, shape, noise, aFirst ? threadsA : threadsB, manager);
+                long second = once(prior, call, shape, noise, aFirst ? threadsB : threadsA, manager);
+                if (p >= 0) {
+                    a[p] = aFirst ? first : second;
+                    b[p] = aFirst ? second : first;
+                    ratio[p] = (double) b[p] / a[p];
+                    bFaster += b[p] < a[p] ? 1 : 0;
+                }
+            }
+        } finally {
+            JniUtils.setNumThreads(before);
+        }
+        java.util.Arrays.sort(a);
+        java.util.Arrays.sort(b);
+        java.util.Arrays.sort(ratio);
+        double medianRatio = pairs % 2 == 1 ? ratio[pairs / 2] : 0.5 * (ratio[pairs / 2 - 1] + ratio[pairs / 2]);
+        return new ThreadPair(call, batch, threadsA, threadsB, Timer.median(a) / 1e6, Timer.median(b) / 1e6,
+                medianRatio, (double) bFaster / pairs, pairs);
+    }
+
+    /**
+     * The outcome of {@link #threadPair}.
+     *
+     * @param medianRatio the median over pairs of {@code t_B / t_A} (below 1: {@code threadsB} is faster)
+     * @param shareBFaster the share of pairs in which {@code threadsB} was faster
+     */
+    public record ThreadPair(Call call, int batch, int threadsA, int threadsB, double medianMsA, double medianMsB,
+                             double medianRatio, double shareBFaster, int pairs) {
+    }
+
+    /** One timed call at {@code threads} in a fresh sub-manager closed inside the timed region; nanoseconds. */
+    private static long once(EpsPrior prior, Call call, Shape shape, NoiseSource noise, int threads,
+                             NDManager manager) {
+        JniUtils.setNumThreads(threads);
+        NDManager s = manager.newSubManager();
+        NDArray x = noise.normal(s, shape, DataType.FLOAT32);
+        NDArray v = call == Call.FORWARD ? null : noise.normal(s, shape, DataType.FLOAT32);
+        long t0 = System.nanoTime();
+        evaluate(prior, call, x, v);
+        s.close();
+        return System.nanoTime() - t0;
+    }
+
+    /**
+     * The thread-policy table: {@link #threadPair} for every call and batch size, 1 thread against
+     * {@code threads} (columns: call, batch, threads A, threads B, median ms A, median ms B, median ratio B/A,
+     * share B faster, pairs).
+     */
+    public static Table threadTable(EpsPrior prior, Shape single, int[] batches, int threads, int warmup, int pairs,
+                                    NDManager manager) {
+        Table t = Table.create("threads: 1 against " + threads + ", paired",
+                StringColumn.create("call"), IntColumn.create("batch"), IntColumn.create("threads A"),
+                IntColumn.create("threads B"), DoubleColumn.create("median ms A"), DoubleColumn.create("median ms B"),
+                DoubleColumn.create("median ratio B/A"), DoubleColumn.create("share B faster"),
+                IntColumn.create("pairs"));
+        for (Call call : Call.values()) {
+            for (int b : batches) {
+                ThreadPair r = threadPair(prior, single, call, b, 1, threads, warmup, pairs, manager);
+                t.stringColumn("call").append(call.label());
+                t.intColumn("batch").append(b);
+                t.intColumn("threads A").append(r.threadsA());
+                t.intColumn("threads B").append(r.threadsB());
+                t.doubleColumn("median ms A").append(r.medianMsA());
+                t.doubleColumn("median ms B").append(r.medianMsB());
+                t.doubleColumn("median ratio B/A").append(r.medianRatio());
+                t.doubleColumn("share B faster").append(r.shareBFaster());
+                t.intColumn("pairs").append(r.pairs());
+            }
+        }
+        return t;
+    }
+
     static void requireCounts(int batch, int threads, int warmup, int repeat) {
         if (batch < 1) {
             throw new IllegalArgumentException("batch must be >= 1, got " + batch);

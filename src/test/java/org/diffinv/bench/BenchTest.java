@@ -55,6 +55,36 @@ class BenchTest {
     }
 
     @Test
+    void threadPairTimesBothCountsInEveryPairAndRestoresTheThreadCount() {
+        NoiseSchedule s = NoiseSchedule.ddpmLinear();
+        // a network with a known gradient: eps(x) = 2x
+        EpsPrior doubling = EpsPrior.of(s, (x, t) -> x.mul(2));
+        int before = ai.djl.pytorch.jni.JniUtils.getNumThreads();
+        try (NDManager m = NDManager.newBaseManager()) {
+            Table t = NetworkBench.threadTable(doubling, new Shape(1, 8, 8), new int[] {1, 3}, 2, 1, 5, m);
+            assertEquals(4, t.rowCount(), "two calls x two batch sizes");
+            for (int r = 0; r < t.rowCount(); r++) {
+                assertEquals(1, t.intColumn("threads A").getInt(r));
+                assertEquals(2, t.intColumn("threads B").getInt(r));
+                assertEquals(5, t.intColumn("pairs").getInt(r));
+                assertTrue(t.doubleColumn("median ms A").getDouble(r) > 0);
+                assertTrue(t.doubleColumn("median ms B").getDouble(r) > 0);
+                assertTrue(t.doubleColumn("median ratio B/A").getDouble(r) > 0);
+                double share = t.doubleColumn("share B faster").getDouble(r);
+                // five pairs: the share is a multiple of 1/5 in [0, 1]
+                assertEquals(Math.rint(share * 5), share * 5, 1e-9, "share " + share);
+                assertTrue(share >= 0 && share <= 1);
+            }
+            assertEquals(before, ai.djl.pytorch.jni.JniUtils.getNumThreads(), "thread count restored");
+            assertThrows(IllegalArgumentException.class,
+                    () -> NetworkBench.threadPair(doubling, new Shape(1, 8, 8), NetworkBench.Call.FORWARD, 1, 1, 0, 0,
+                            3, m));
+            assertThrows(IllegalArgumentException.class,
+                    () -> Bench.forMode(RunMode.SMOKE).withThreads(1).threadPolicy(doubling, m));
+        }
+    }
+
+    @Test
     void overheadRatioDividesByTheNetworkCostOfTheLedger() {
         SolverBench.UnitCosts u = new SolverBench.UnitCosts(10, 25, 4, 9, 3, 7, 0, 0);
         // 100 NFE of which 40 VJPs; 50 decoder calls of which 45 back-propagated (40 in the guided steps, 5 in a
