@@ -23,6 +23,7 @@ import org.diffinv.solvers.Reconstruction;
 import org.diffinv.solvers.Run;
 import org.diffinv.solvers.Solver;
 import org.diffinv.solvers.SolverRegistry;
+import org.diffinv.util.ThreadPolicy;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.LongColumn;
@@ -47,6 +48,9 @@ import java.util.Set;
  * measured time ({@link LatentCosts}). A ratio of 1 means the solver costs exactly its network and autoencoder
  * evaluations; the difference is the solver's own arithmetic, operator calls and bookkeeping.
  *
+ * <p>The rows run at the bench's explicit thread count ({@link #withThreads}), with the solver API's batch-size
+ * thread policy ({@link ThreadPolicy}) suspended.
+ *
  * <p>Methods whose data-consistency step is operator work (DCDP's hundreds of gradient rounds per purification, CG
  * solves, ADMM) cannot reach a ratio near 1 by construction, so the table carries a second ratio,
  * <pre>
@@ -59,14 +63,18 @@ import java.util.Set;
  * <p><b>Step budget.</b> The overhead ratio is a per-step property, so with a budget {@code maxSteps > 0} every
  * solver whose schedule is longer runs on a shorter one of the same cost per step: a {@link TimeGrid} longer than
  * the budget becomes the DDIM-uniform grid of {@code maxSteps} steps, and an integer parameter named
- * {@code steps}, {@code levels}, {@code iterations} or {@code points} above the budget is set to it. The results of
- * such runs are not the paper's reconstructions (the PSNR column is there as a check that a run did reconstruct,
+ * {@code steps}, {@code levels}, {@code iterations} or {@code points}, or an inner iteration count ({@code tau},
+ * DCDP's data-consistency steps per round; ReSample's {@code latentIterations} and {@code pixelIterations}) above the
+ * budget is set to it. A capped inner count changes the mix of a row: DCDP's network-only ratio then carries
+ * {@code maxSteps} data steps per round instead of the paper's, so compare DCDP rows by the ratio beyond the
+ * operator, whose denominator counts them. The results of such runs are not the paper's reconstructions (the PSNR column is there as a check that a run did reconstruct,
  * not as a result); this harness reports cost. {@code maxSteps = 0} runs the paper defaults.
  */
 public final class SolverBench {
 
     /** The integer parameters that a step budget caps. */
-    static final Set<String> STEP_PARAMETERS = Set.of("steps", "levels", "iterations", "points");
+    static final Set<String> STEP_PARAMETERS = Set.of("steps", "levels", "iterations", "points", "tau",
+            "latentIterations", "pixelIterations");
 
     private final EpsPrior pixel;
     private final LatentPrior latent;
@@ -185,7 +193,9 @@ public final class SolverBench {
         Table table = newTable();
         int before = JniUtils.getNumThreads();
         JniUtils.setNumThreads(threads);
-        try (Progress progress = Progress.start("bench", (long) solvers.size() * batches.length)) {
+        // the rows are measured at this bench's explicit thread count: the solve's batch-size policy must not change it
+        try (ThreadPolicy.Scope explicit = ThreadPolicy.suspend();
+             Progress progress = Progress.start("bench", (long) solvers.size() * batches.length)) {
             for (int b : batches) {
                 boolean warm = warmup == 0;
                 for (String name : solvers) {
@@ -264,7 +274,7 @@ public final class SolverBench {
         }
         int before = JniUtils.getNumThreads();
         JniUtils.setNumThreads(threads);
-        try {
+        try (ThreadPolicy.Scope explicit = ThreadPolicy.suspend()) {
             measure(table, label, solver, batch, isLatent ? latentUnits(batch, manager) : pixelUnits(batch, manager),
                     manager);
         } finally {

@@ -78,7 +78,8 @@ public final class SolveContext<O extends Operator> {
             Run run, java.util.function.Function<CostMeter, EpsPrior> pixelPrior, LatentPrior latentPrior,
             java.util.function.Function<SolveContext<O>, NDArray> method) {
         NDManager parent = typed.y().getManager();
-        try (CostMeter meter = CostMeter.start(); NDManager scope = parent.newSubManager()) {
+        try (org.diffinv.util.ThreadPolicy.Scope threads = org.diffinv.util.ThreadPolicy.forBatch(typed.y().getShape().get(0));
+             CostMeter meter = CostMeter.start(); NDManager scope = parent.newSubManager()) {
             @SuppressWarnings("unchecked")
             O counted = (O) meter.wrapOperator(typed.a());
             NDArray yLocal = typed.y().duplicate();
