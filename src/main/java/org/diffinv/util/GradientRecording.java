@@ -14,7 +14,7 @@ package org.diffinv.util;
  */
 public final class GradientRecording {
 
-    private static final ThreadLocal<int[]> DEPTH = ThreadLocal.withInitial(() -> new int[1]);
+    private static final ThreadDepth DEPTH = new ThreadDepth();
 
     private GradientRecording() {
     }
@@ -27,19 +27,11 @@ public final class GradientRecording {
 
     /** Marks the calling thread as recording until the returned scope is closed (use try-with-resources). */
     public static Scope open() {
-        int[] depth = DEPTH.get();
-        depth[0]++;
-        boolean[] closed = {false};
-        return () -> {
-            if (!closed[0]) {
-                closed[0] = true;
-                depth[0]--;
-            }
-        };
+        return DEPTH.enter()::run;
     }
 
     /** Whether a recording is open on the calling thread. */
     public static boolean active() {
-        return DEPTH.get()[0] > 0;
+        return DEPTH.inside();
     }
 }

@@ -25,7 +25,7 @@ public final class ThreadPolicy {
     /** The smallest batch that runs on the configured thread count. */
     public static final int SMALL_BATCH = 8;
 
-    private static final ThreadLocal<int[]> SUSPENDED = ThreadLocal.withInitial(() -> new int[1]);
+    private static final ThreadDepth SUSPENDED = new ThreadDepth();
     private static final Scope NOTHING = () -> { };
 
     private ThreadPolicy() {
@@ -58,7 +58,7 @@ public final class ThreadPolicy {
             throw new IllegalArgumentException("diffinv.threadPolicy / DIFFINV_THREAD_POLICY must be 'batch' or 'off', "
                     + "got '" + setting + "'");
         }
-        return SUSPENDED.get()[0] == 0;
+        return !SUSPENDED.inside();
     }
 
     /**
@@ -89,14 +89,6 @@ public final class ThreadPolicy {
      * thread count (the benches), which the policy must not override.
      */
     public static Scope suspend() {
-        int[] depth = SUSPENDED.get();
-        depth[0]++;
-        boolean[] closed = {false};
-        return () -> {
-            if (!closed[0]) {
-                closed[0] = true;
-                depth[0]--;
-            }
-        };
+        return SUSPENDED.enter()::run;
     }
 }
