@@ -48,6 +48,15 @@ import java.util.Set;
  * measured time ({@link LatentCosts}). A ratio of 1 means the solver costs exactly its network and autoencoder
  * evaluations; the difference is the solver's own arithmetic, operator calls and bookkeeping.
  *
+ * <p>Unit costs measured before a solve are medians of a few calls, and at batch 1 a shared machine's speed moves
+ * by tens of percent between them and the solve. So the table also has the <b>in-solve ratio</b>
+ * <pre>
+ *   wall time / ( T_fwd + VJP (t_vjp - t_fwd) + D_vjp (t_dec,vjp - t_dec) + E_vjp (t_enc,vjp - t_enc) )
+ * </pre>
+ * with {@code T_fwd} the time spent inside the solve's own forward calls of the networks ({@link Cost#forwardSeconds},
+ * timed by the ledger as they ran) and only the backward parts from the unit costs: for a solver without VJPs it is
+ * exact, wall time over the network time of that very solve.
+ *
  * <p>The rows run at the bench's explicit thread count ({@link #withThreads}), with the solver API's batch-size
  * thread policy ({@link ThreadPolicy}) suspended.
  *
@@ -160,6 +169,15 @@ public final class SolverBench {
                     + Math.max(0, c.encoderCalls() - c.encoderVjps()) * enc + c.encoderVjps() * encVjp;
         }
 
+        /**
+         * The backward parts of the ledger's VJPs, priced as the difference between a VJP and a forward call: what the
+         * in-solve ratio adds to the forward time timed inside the solve.
+         */
+        double backwardMs(Cost c) {
+            return c.vjp() * Math.max(0, vjp - fwd) + c.decoderVjps() * Math.max(0, decVjp - dec)
+                    + c.encoderVjps() * Math.max(0, encVjp - enc);
+        }
+
         double operatorMs(Cost c) {
             return c.operatorCalls() * op + (c.adjointCalls() + c.operatorVjps()) * opAdjoint;
         }
@@ -174,7 +192,8 @@ public final class SolverBench {
                 LongColumn.create("encoder VJPs"), LongColumn.create("decoder VJPs"),
                 DoubleColumn.create("seconds"), DoubleColumn.create("network seconds"),
                 DoubleColumn.create("overhead ratio"), DoubleColumn.create("operator seconds"),
-                DoubleColumn.create("ratio beyond operator"), DoubleColumn.create("images per second"),
+                DoubleColumn.create("ratio beyond operator"), DoubleColumn.create("forward seconds in solve"),
+                DoubleColumn.create("in-solve ratio"), DoubleColumn.create("images per second"),
                 DoubleColumn.create("peak RSS MB"), DoubleColumn.create("psnr"), StringColumn.create("steps"));
     }
 
@@ -319,6 +338,9 @@ public final class SolverBench {
             table.doubleColumn("operator seconds").append(operator);
             table.doubleColumn("ratio beyond operator").append(expected + operator > 0
                     ? c.seconds() / (expected + operator) : Double.NaN);
+            double inSolve = c.forwardSeconds() + units.backwardMs(c) / 1e3;
+            table.doubleColumn("forward seconds in solve").append(c.forwardSeconds());
+            table.doubleColumn("in-solve ratio").append(inSolve > 0 ? c.seconds() / inSolve : Double.NaN);
             table.doubleColumn("images per second").append(batch / c.seconds());
             table.doubleColumn("peak RSS MB").append(c.peakRssMb());
             table.doubleColumn("psnr").append(psnr);

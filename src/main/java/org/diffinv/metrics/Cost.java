@@ -27,6 +27,9 @@ import tech.tablesaw.api.Table;
  * @param decoderVjps the decoder calls among {@code decoderCalls} that were back-propagated (every latent DPS-type
  *     step, ReSample's and latent DCDP's data-consistency iterations)
  * @param seconds wall time since the meter started (up to {@link CostMeter#stop()} if stopped)
+ * @param forwardSeconds the part of {@code seconds} spent inside the counted forward calls of the networks: the
+ *     prior's {@code eps} and the autoencoder's {@code encode}/{@code decode} (CPU engines compute synchronously, so
+ *     this is their compute time as it ran in the solve); backward passes are not in it
  * @param startRssMb resident memory when the meter started, MB
  * @param peakRssMb the largest resident memory (VmRSS) sampled while the meter ran, MB (sampled at every counted
  *     event, throttled, and by the optional background sampler; see {@link CostMeter}); it includes Java-heap pages
@@ -36,7 +39,7 @@ import tech.tablesaw.api.Table;
  * @param memorySource where the memory numbers came from ({@link ProcessMemory.Source})
  */
 public record Cost(long nfe, long vjp, long operatorCalls, long adjointCalls, long operatorVjps, long operatorSolves,
-                   long basisChanges, long encoderCalls, long decoderCalls, long encoderVjps, long decoderVjps, double seconds, double startRssMb, double peakRssMb, long peakLiveArrays,
+                   long basisChanges, long encoderCalls, long decoderCalls, long encoderVjps, long decoderVjps, double seconds, double forwardSeconds, double startRssMb, double peakRssMb, long peakLiveArrays,
                    ProcessMemory.Source memorySource) {
 
     /** Peak resident memory above the level at start, MB ({@code peakRssMb - startRssMb}, at least 0). */
@@ -47,7 +50,7 @@ public record Cost(long nfe, long vjp, long operatorCalls, long adjointCalls, lo
     /**
      * An empty Tablesaw table with one column per field of a cost plus a leading {@code run} label column (columns:
      * run, nfe, vjp, operatorCalls, adjointCalls, operatorVjps, operatorSolves, basisChanges,
-     * encoderCalls, decoderCalls, encoderVjps, decoderVjps, seconds, peakRssMb, rssGrowthMb,
+     * encoderCalls, decoderCalls, encoderVjps, decoderVjps, seconds, forwardSeconds, peakRssMb, rssGrowthMb,
      * peakLiveArrays); fill it with {@link #appendTo(Table, String)}.
      */
     public static Table newTable(String name) {
@@ -65,6 +68,7 @@ public record Cost(long nfe, long vjp, long operatorCalls, long adjointCalls, lo
                 LongColumn.create("encoderVjps"),
                 LongColumn.create("decoderVjps"),
                 DoubleColumn.create("seconds"),
+                DoubleColumn.create("forwardSeconds"),
                 DoubleColumn.create("peakRssMb"),
                 DoubleColumn.create("rssGrowthMb"),
                 LongColumn.create("peakLiveArrays"));
@@ -97,6 +101,7 @@ public record Cost(long nfe, long vjp, long operatorCalls, long adjointCalls, lo
         table.longColumn("encoderVjps").append(encoderVjps);
         table.longColumn("decoderVjps").append(decoderVjps);
         table.doubleColumn("seconds").append(seconds);
+        table.doubleColumn("forwardSeconds").append(forwardSeconds);
         table.doubleColumn("peakRssMb").append(peakRssMb);
         table.doubleColumn("rssGrowthMb").append(rssGrowthMb());
         if (peakLiveArrays >= 0) {

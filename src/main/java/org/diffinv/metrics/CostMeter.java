@@ -85,6 +85,7 @@ public final class CostMeter implements AutoCloseable {
     private final AtomicLong decoderCalls = new AtomicLong();
     private final AtomicLong encoderVjps = new AtomicLong();
     private final AtomicLong decoderVjps = new AtomicLong();
+    private final AtomicLong forwardNanos = new AtomicLong();
 
     private final LongSupplier clock;
     private final long startNanos;
@@ -264,7 +265,7 @@ public final class CostMeter implements AutoCloseable {
         synchronized (this) {
             return new Cost(nfe.get(), vjp.get(), operatorCalls.get(), adjointCalls.get(), operatorVjps.get(),
                     operatorSolves.get(), basisChanges.get(), encoderCalls.get(), decoderCalls.get(),
-                    encoderVjps.get(), decoderVjps.get(), (end - startNanos) / 1e9, startRssMb, peakRssMb, peakLiveArrays,
+                    encoderVjps.get(), decoderVjps.get(), (end - startNanos) / 1e9, forwardNanos.get() / 1e9, startRssMb, peakRssMb, peakLiveArrays,
                     memorySource);
         }
     }
@@ -344,7 +345,7 @@ public final class CostMeter implements AutoCloseable {
 
             @Override
             public NDArray eps(NDArray zt, int t, NDArray condition) {
-                NDArray eps = prior.eps(zt, t, condition);
+                NDArray eps = timed(() -> prior.eps(zt, t, condition));
                 countNfe(1);
                 return eps;
             }
@@ -381,21 +382,21 @@ public final class CostMeter implements AutoCloseable {
 
             @Override
             public NDArray encode(NDArray x) {
-                NDArray z = ae.encode(x);
+                NDArray z = timed(() -> ae.encode(x));
                 countEncoderCall();
                 return z;
             }
 
             @Override
             public NDArray encodeSample(NDArray x, NoiseSource noise) {
-                NDArray z = ae.encodeSample(x, noise);
+                NDArray z = timed(() -> ae.encodeSample(x, noise));
                 countEncoderCall();
                 return z;
             }
 
             @Override
             public NDArray decode(NDArray z) {
-                NDArray x = ae.decode(z);
+                NDArray x = timed(() -> ae.decode(z));
                 countDecoder(1);
                 if (GradientRecording.active()) {
                     countDecoderVjp(1);
@@ -425,6 +426,16 @@ public final class CostMeter implements AutoCloseable {
     /** {@link #wrapOperator(Operator)} typed for the SVD tier. */
     public SvdOperator wrapOperator(SvdOperator op) {
         return (SvdOperator) wrapOperator((Operator) op);
+    }
+
+    /** Runs a counted forward call, adding its wall time to {@link Cost#forwardSeconds()}. */
+    private NDArray timed(java.util.function.Supplier<NDArray> call) {
+        long t0 = clock.getAsLong();
+        try {
+            return call.get();
+        } finally {
+            forwardNanos.addAndGet(clock.getAsLong() - t0);
+        }
     }
 
     private void add(AtomicLong counter, long n, String what) {
@@ -480,7 +491,7 @@ public final class CostMeter implements AutoCloseable {
         @Override
         public NDArray eps(NDArray xt, int t) {
             boolean taped = vjpCounting == VjpCounting.AUTO && xt != null && xt.hasGradient();
-            NDArray eps = inner.eps(xt, t);
+            NDArray eps = timed(() -> inner.eps(xt, t));
             countNfe(1);
             if (taped) {
                 countVjp(1);

@@ -89,8 +89,10 @@ class BenchTest {
         SolverBench.UnitCosts u = new SolverBench.UnitCosts(10, 25, 4, 9, 3, 7, 0, 0);
         // 100 NFE of which 40 VJPs; 50 decoder calls of which 45 back-propagated (40 in the guided steps, 5 in a
         // data-consistency loop); 5 encoder calls of which 2 back-propagated
-        Cost c = new Cost(100, 40, 0, 0, 0, 0, 0, 5, 50, 2, 45, 2.0, 0, 0, -1, ProcessMemory.Source.PROC_STATUS);
+        Cost c = new Cost(100, 40, 0, 0, 0, 0, 0, 5, 50, 2, 45, 2.0, 1.5, 0, 0, -1, ProcessMemory.Source.PROC_STATUS);
         assertEquals(60 * 10 + 40 * 25 + 5 * 4 + 45 * 9 + 3 * 3 + 2 * 7, u.expectedMs(c), 1e-9);
+        // the in-solve ratio's backward parts: a VJP less a forward call, for the network, decoder and encoder
+        assertEquals(40 * (25 - 10) + 45 * (9 - 4) + 2 * (7 - 3), u.backwardMs(c), 1e-9);
         assertEquals(0, u.operatorMs(c), 0, "no operator unit costs: no operator time");
     }
 
@@ -98,7 +100,7 @@ class BenchTest {
     void operatorTimeCountsApplicationsAtOneCostAndAdjointsAndVjpsAtTheOther() {
         SolverBench.UnitCosts u = new SolverBench.UnitCosts(10, 25).withOperator(0.5, 0.75);
         // 7 applications, 3 adjoints, 11 operator VJPs, 2 CG solves and 9 basis changes (not counted)
-        Cost c = new Cost(20, 0, 7, 3, 11, 2, 9, 0, 0, 0, 0, 1.0, 0, 0, -1, ProcessMemory.Source.PROC_STATUS);
+        Cost c = new Cost(20, 0, 7, 3, 11, 2, 9, 0, 0, 0, 0, 1.0, 0.5, 0, 0, -1, ProcessMemory.Source.PROC_STATUS);
         assertEquals(7 * 0.5 + (3 + 11) * 0.75, u.operatorMs(c), 1e-12);
         assertEquals(20 * 10, u.expectedMs(c), 1e-12, "the network part is unchanged by the operator costs");
     }
@@ -160,7 +162,8 @@ class BenchTest {
         for (String c : List.of("nfe", "vjp", "operator calls", "encoder calls", "decoder calls", "encoder VJPs", "decoder VJPs")) {
             t.longColumn(c).append(1);
         }
-        for (String c : List.of("seconds", "network seconds", "operator seconds", "peak RSS MB", "psnr")) {
+        for (String c : List.of("seconds", "network seconds", "operator seconds", "forward seconds in solve",
+                "in-solve ratio", "peak RSS MB", "psnr")) {
             t.doubleColumn(c).append(1.0);
         }
         t.doubleColumn("overhead ratio").append(ratio);

@@ -281,12 +281,21 @@ class CostMeterTest {
         nanos.addAndGet(2_500_000_000L);
         meter.countNfe(10);
         assertEquals(2.5, meter.snapshot().seconds(), 1e-12);
+        // a forward call that takes 0.25 s on the clock: inside seconds, and counted as forward time
+        EpsPrior slow = meter.wrapPrior(EpsPrior.of(NoiseSchedule.ddpmLinear(), (x, t) -> {
+            nanos.addAndGet(250_000_000L);
+            return x;
+        }));
+        slow.eps(manager.zeros(new Shape(1, 1, 2, 2)), 10);
+        assertEquals(0.25, meter.snapshot().forwardSeconds(), 1e-12);
+        assertEquals(2.75, meter.snapshot().seconds(), 1e-12);
         Cost stopped = meter.stop();
         nanos.addAndGet(7_000_000_000L);
-        assertEquals(2.5, meter.snapshot().seconds(), 1e-12);
+        assertEquals(2.75, meter.snapshot().seconds(), 1e-12);
         assertEquals(stopped, meter.stop());
         assertTrue(meter.isStopped());
-        assertEquals(10, stopped.nfe());
+        assertEquals(11, stopped.nfe());
+        assertEquals(0.25, stopped.forwardSeconds(), 1e-12);
         assertThrows(IllegalStateException.class, meter::countNfe);
         assertThrows(IllegalArgumentException.class, () -> CostMeter.start().countOperator(-1));
     }
