@@ -172,8 +172,10 @@ public record Bench(RunMode mode, int warmup, int repeat, int[] batches, int[] t
         for (double r : t.doubleColumn("overhead ratio").asDoubleArray()) {
             met.append(verdict(r));
         }
-        for (double r : t.doubleColumn("in-solve ratio").asDoubleArray()) {
-            metInSolve.append(verdict(r));
+        for (int i = 0; i < t.rowCount(); i++) {
+            double r = t.doubleColumn("in-solve ratio").getDouble(i);
+            metInSolve.append(Double.isNaN(r) && t.longColumn("nfe").getLong(i) > 0
+                    ? "- (network calls not timed)" : verdict(r));
         }
         return t.addColumns(met, metInSolve);
     }

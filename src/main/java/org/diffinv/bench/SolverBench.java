@@ -340,7 +340,8 @@ public final class SolverBench {
                     ? c.seconds() / (expected + operator) : Double.NaN);
             double inSolve = c.forwardSeconds() + units.backwardMs(c) / 1e3;
             table.doubleColumn("forward seconds in solve").append(c.forwardSeconds());
-            table.doubleColumn("in-solve ratio").append(inSolve > 0 ? c.seconds() / inSolve : Double.NaN);
+            boolean timed = c.nfe() == 0 || c.forwardSeconds() > 0; // a network outside the ledger's wrappers: untimed
+            table.doubleColumn("in-solve ratio").append(inSolve > 0 && timed ? c.seconds() / inSolve : Double.NaN);
             table.doubleColumn("images per second").append(batch / c.seconds());
             table.doubleColumn("peak RSS MB").append(c.peakRssMb());
             table.doubleColumn("psnr").append(psnr);

@@ -428,6 +428,14 @@ public final class CostMeter implements AutoCloseable {
         return (SvdOperator) wrapOperator((Operator) op);
     }
 
+    /**
+     * Runs a network's forward call that does not go through the counted wrappers (e.g. a distilled consistency
+     * model), adding its wall time to {@link Cost#forwardSeconds()}; count it with {@link #countNfe} too.
+     */
+    public NDArray timeForward(java.util.function.Supplier<NDArray> call) {
+        return timed(call);
+    }
+
     /** Runs a counted forward call, adding its wall time to {@link Cost#forwardSeconds()}. */
     private NDArray timed(java.util.function.Supplier<NDArray> call) {
         long t0 = clock.getAsLong();

@@ -186,9 +186,13 @@ public final class DcdpCm implements Solver<Operator> {
             try (NDManager scope = ctx.manager().newSubManager()) {
                 NDArray xt = DcdpRounds.noiseTo(ctx, s, consistent, t[k] + 1);
                 xt.attach(scope);
-                NDArray x0 = cf.x0(xt, t[k]);
-                if (f != null) {
+                NDArray x0;
+                if (f != null) { // the distilled network is not the counted prior: count and time it here
+                    int tk = t[k];
+                    x0 = ctx.meter().timeForward(() -> cf.x0(xt, tk));
                     ctx.meter().countNfe(1);
+                } else {
+                    x0 = cf.x0(xt, t[k]);
                 }
                 x = params.clip() ? x0.clip(-1, 1) : x0;
                 x.attach(ctx.manager());
