@@ -3,6 +3,7 @@ package org.diffinv.operators;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import org.diffinv.util.GradientRecording;
 
 /**
  * Input validation shared by the operators: every failure is an {@link IllegalArgumentException} whose
@@ -61,7 +62,8 @@ public final class Checks {
      * Checks that every entry of {@code x} is finite: the kit's one finiteness check, for operators, priors
      * and solvers alike.
      *
-     * <p>Cost: one sum reduced to a scalar and read back (NaN and infinities propagate to a non-finite sum);
+     * <p>Cost: one sum reduced to a scalar and read back in its own type (NaN and infinities propagate to a
+     * non-finite sum; the tensor is detached first only inside a gradient recording or when it requires gradients);
      * only when that sum is not finite is the tensor scanned again to count the bad entries for the message.
      *
      * @param x the tensor (any shape and floating type)
@@ -76,9 +78,16 @@ public final class Checks {
             throw new IllegalArgumentException(who + ": " + what + " is null; expected a tensor of finite values");
         }
         double total;
-        try (NDArray detached = x.stopGradient(); NDArray sum = detached.sum();
-             NDArray d = sum.toType(DataType.FLOAT64, false)) {
-            total = d.getDouble();
+        // detach only where the sum could land on a gradient tape; read the sum in its own type (no conversion op):
+        // solvers call this on every operator application, so each engine call saved counts at batch 1
+        boolean taped = GradientRecording.active() || x.hasGradient();
+        NDArray source = taped ? x.stopGradient() : x;
+        try (NDArray sum = source.sum()) {
+            total = readScalar(sum);
+        } finally {
+            if (taped) {
+                source.close();
+            }
         }
         if (Double.isFinite(total)) {
             return;
@@ -117,6 +126,20 @@ public final class Checks {
         requireShape(v, expected, who, "vjp vector v");
         requireFloat(v, who, "vjp vector v");
         requireFinite(v, who, "vjp vector v");
+    }
+
+    /** A scalar tensor's value as a double: read directly for FLOAT32 and FLOAT64, converted otherwise. */
+    private static double readScalar(NDArray scalar) {
+        DataType t = scalar.getDataType();
+        if (t == DataType.FLOAT64) {
+            return scalar.getDouble();
+        }
+        if (t == DataType.FLOAT32) {
+            return scalar.getFloat();
+        }
+        try (NDArray d = scalar.toType(DataType.FLOAT64, false)) {
+            return d.getDouble();
+        }
     }
 
     /** Checks that {@code y} has exactly the shape {@code expected}. */
