@@ -160,21 +160,71 @@ public final class SeparableOperator implements SvdOperator {
         return planFor(x.getShape(), "input");
     }
 
-    /** {@code L X Rt} with {@code L} ({@code a x b}) and {@code Rt} ({@code c x d}) given row-major. */
+    /**
+     * {@code L X Rt} with {@code L} ({@code a x b}) and {@code Rt} ({@code c x d}) given row-major. The two factors come
+     * from {@link #constant}, so a solver's thousands of applications do not copy them from Java and convert them
+     * each time; the temporary {@code L X} is moved into the call's scope, since it is created on the constants'
+     * manager (DJL gives a result its first operand's manager).
+     */
     private static NDArray sandwich(NDArray x, double[] left, int a, int b, double[] right, int c, int d) {
         NDManager mgr = x.getManager();
-        DataType t = x.getDataType();
         try (NDManager s = mgr.newSubManager()) {
-            NDArray l = typed(s.create(left, new Shape(a, b)), t);
-            NDArray r = typed(s.create(right, new Shape(c, d)), t);
-            NDArray out = l.matMul(x).matMul(r);
+            NDArray l = constant(left, a, b, x.getDataType(), x.getDevice());
+            NDArray r = constant(right, c, d, x.getDataType(), x.getDevice());
+            NDArray lx = l.matMul(x);
+            lx.attach(s);
+            NDArray out = lx.matMul(r);
             out.attach(mgr);
             return out;
         }
     }
 
-    private static NDArray typed(NDArray a, DataType t) {
-        return t == DataType.FLOAT64 ? a : a.toType(t, false);
+    /** A factor matrix's contents, shape, element type and device: the key of the constants cache. */
+    private record ConstantKey(double[] values, int rows, int cols, DataType type, ai.djl.Device device, int hash) {
+        ConstantKey(double[] values, int rows, int cols, DataType type, ai.djl.Device device) {
+            this(values, rows, cols, type, device, java.util.Objects.hash(java.util.Arrays.hashCode(values), rows, cols,
+                    type, device));
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof ConstantKey k && rows == k.rows && cols == k.cols && type == k.type
+                    && device.equals(k.device) && java.util.Arrays.equals(values, k.values);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+    }
+
+    /**
+     * The factor matrices as engine arrays, made once per (contents, shape, type, device) for every separable operator
+     * of the process, on a manager of their own that lives as long as the process: a few dozen small matrices (the
+     * kit's images are 32x32), shared by equal operators, never freed.
+     */
+    private static final Map<ConstantKey, NDArray> CONSTANTS = new ConcurrentHashMap<>();
+    private static volatile NDManager constantsManager;
+
+    private static NDArray constant(double[] values, int rows, int cols, DataType type, ai.djl.Device device) {
+        return CONSTANTS.computeIfAbsent(new ConstantKey(values, rows, cols, type, device), k -> {
+            NDArray a = constantsManager().create(values, new Shape(rows, cols)).toDevice(device, false);
+            return type == DataType.FLOAT64 ? a : a.toType(type, false);
+        });
+    }
+
+    private static NDManager constantsManager() {
+        NDManager m = constantsManager;
+        if (m == null) {
+            synchronized (SeparableOperator.class) {
+                m = constantsManager;
+                if (m == null) {
+                    m = NDManager.newBaseManager();
+                    constantsManager = m;
+                }
+            }
+        }
+        return m;
     }
 
     @Override
@@ -245,7 +295,7 @@ public final class SeparableOperator implements SvdOperator {
         Plan p = planFor(like.getShape(), "coefficient template");
         NDManager mgr = like.getManager();
         try (NDManager s = mgr.newSubManager()) {
-            NDArray grid = typed(s.create(p.s2d, new Shape(p.h, p.w)), like.getDataType());
+            NDArray grid = constant(p.s2d, p.h, p.w, like.getDataType(), like.getDevice());
             NDArray zeros = like.zerosLike();
             zeros.attach(s);
             NDArray out = zeros.add(grid);
