@@ -145,6 +145,17 @@ public record Bench(RunMode mode, int warmup, int repeat, int[] batches, int[] t
     }
 
     /**
+     * The engine-call profile of the pixel solvers at the smallest batch size ({@link SolverBench#profile}), on this
+     * bench's task and step budget, at the largest thread count.
+     */
+    public Table solverProfile(EpsPrior pixel, FashionMnist test, NDManager manager) {
+        java.util.List<String> pixelSolvers = solvers.stream().filter(n -> !LatentSolverRegistry.contains(n)).toList();
+        SolverBench bench = new SolverBench(pixel, null, test, Tasks.get(task), maxSteps, warmup, repeat)
+                .withThreads(java.util.Arrays.stream(threads).max().orElseThrow());
+        return bench.profile(pixelSolvers, java.util.Arrays.stream(batches).min().orElseThrow(), manager);
+    }
+
+    /**
      * The thread-policy table ({@link NetworkBench#threadTable}): 1 torch thread against the largest of this
      * bench's thread counts, paired and interleaved, at every batch size, with {@code repeat} pairs.
      */

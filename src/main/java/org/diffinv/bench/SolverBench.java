@@ -349,6 +349,74 @@ public final class SolverBench {
         }
     }
 
+    /**
+     * Where a solve's time outside the network goes, for pixel solvers at one batch size: one warm-up solve, one timed
+     * solve (wall and the ledger's forward time), and one profiled solve (top-level engine calls, from
+     * {@link OpProfile}). The calls outside the network are the profile's total less {@code forwardOps} per NFE and
+     * {@code backwardOps} per VJP, the network's own counts ({@link NetworkBench#profile}). Columns: solver, batch,
+     * nfe, vjp, engine calls, outside network, per NFE, seconds, forward seconds, outside forward ms per NFE, steps,
+     * most frequent calls.
+     */
+    public Table profile(List<String> solvers, int batch, NDManager manager) {
+        Shape single = new Shape(1, FashionMnist.SIZE, FashionMnist.SIZE);
+        int forwardOps = NetworkBench.profile(pixel, single, NetworkBench.Call.FORWARD, batch, manager).topLevel();
+        int backwardOps = NetworkBench.profile(pixel, single, NetworkBench.Call.FORWARD_BACKWARD, batch, manager)
+                .topLevel() - forwardOps;
+        Table t = Table.create("engine calls outside the network (batch " + batch + ", " + threads + " threads; network: "
+                        + forwardOps + " per forward, " + backwardOps + " more per backward)",
+                StringColumn.create("solver"), IntColumn.create("batch"), LongColumn.create("nfe"),
+                LongColumn.create("vjp"), LongColumn.create("engine calls"), LongColumn.create("outside network"),
+                DoubleColumn.create("per NFE"), DoubleColumn.create("seconds"), DoubleColumn.create("forward seconds"),
+                DoubleColumn.create("outside forward ms per NFE"), StringColumn.create("steps"),
+                StringColumn.create("most frequent calls"));
+        int before = JniUtils.getNumThreads();
+        JniUtils.setNumThreads(threads);
+        try (ThreadPolicy.Scope explicit = ThreadPolicy.suspend()) {
+            for (String name : solvers) {
+                if (LatentSolverRegistry.contains(name)) {
+                    throw new IllegalArgumentException("the profile takes pixel solvers; '" + name + "' is latent");
+                }
+                Solver<?> solver = budget(SolverRegistry.paper(name, pixel.schedule(), task.kind()), pixel.schedule());
+                try (NDManager s = manager.newSubManager()) {
+                    int[] all = ExperimentRunner.interleaved(test);
+                    int[] idx = new int[batch];
+                    for (int i = 0; i < batch; i++) {
+                        idx[i] = all[i % all.length];
+                    }
+                    NDArray x = test.images(s, idx);
+                    Problem<Operator> problem = Problem.measure(task.operator().apply(batch), x, task.noise(),
+                            NoiseSource.seeded(1));
+                    solver.solveAny(problem, pixel, Run.seeded(1)).close();
+                    Cost c;
+                    try (Reconstruction r = solver.solveAny(problem, pixel, Run.seeded(1))) {
+                        c = r.cost();
+                    }
+                    OpProfile p = OpProfile.of(() -> solver.solveAny(problem, pixel, Run.seeded(1)).close());
+                    long outside = p.topLevel() - c.nfe() * forwardOps - c.vjp() * backwardOps;
+                    StringBuilder top = new StringBuilder();
+                    p.byName().entrySet().stream().limit(6).forEach(e -> top.append(top.isEmpty() ? "" : ", ")
+                            .append(e.getKey()).append(' ').append(e.getValue()));
+                    t.stringColumn("solver").append(name);
+                    t.intColumn("batch").append(batch);
+                    t.longColumn("nfe").append(c.nfe());
+                    t.longColumn("vjp").append(c.vjp());
+                    t.longColumn("engine calls").append(p.topLevel());
+                    t.longColumn("outside network").append(outside);
+                    t.doubleColumn("per NFE").append(c.nfe() > 0 ? (double) outside / c.nfe() : Double.NaN);
+                    t.doubleColumn("seconds").append(c.seconds());
+                    t.doubleColumn("forward seconds").append(c.forwardSeconds());
+                    t.doubleColumn("outside forward ms per NFE").append(c.nfe() > 0
+                            ? 1e3 * (c.seconds() - c.forwardSeconds()) / c.nfe() : Double.NaN);
+                    t.stringColumn("steps").append(describe(solver));
+                    t.stringColumn("most frequent calls").append(top.toString());
+                }
+            }
+        } finally {
+            JniUtils.setNumThreads(before);
+        }
+        return t;
+    }
+
     /** {@code solver} with its schedule capped at the step budget (see the class comment); itself when within it. */
     <T> T budget(T solver, NoiseSchedule schedule) {
         if (maxSteps == 0) {

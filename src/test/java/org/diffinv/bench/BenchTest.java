@@ -85,6 +85,27 @@ class BenchTest {
     }
 
     @Test
+    void profileCountsTheEngineCallsOutsideTheNetwork() {
+        NoiseSchedule s = NoiseSchedule.ddpmLinear();
+        EpsPrior doubling = EpsPrior.of(s, (x, t) -> x.mul(0.5));
+        SolverBench bench = new SolverBench(doubling, null,
+                org.diffinv.data.FashionMnist.load(org.diffinv.data.FashionMnist.Split.TEST),
+                org.diffinv.experiments.Tasks.get("sr4-avgpool"), 4, 0, 1).withThreads(1);
+        try (NDManager m = NDManager.newBaseManager()) {
+            Table t = bench.profile(List.of("ddrm", "pinv"), 1, m);
+            assertEquals(2, t.rowCount());
+            assertEquals(4, t.longColumn("nfe").getLong(0), "DDRM on the 4-step budget");
+            long outside = t.longColumn("outside network").getLong(0);
+            assertTrue(outside > 0 && outside < t.longColumn("engine calls").getLong(0), "outside " + outside);
+            assertEquals(0, t.longColumn("nfe").getLong(1));
+            assertTrue(Double.isNaN(t.doubleColumn("per NFE").getDouble(1)), "no network calls: no per-NFE figure");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> bench.profile(List.of("psld"), 1, m));
+            assertTrue(e.getMessage().contains("latent"), e.getMessage());
+        }
+    }
+
+    @Test
     void overheadRatioDividesByTheNetworkCostOfTheLedger() {
         SolverBench.UnitCosts u = new SolverBench.UnitCosts(10, 25, 4, 9, 3, 7, 0, 0);
         // 100 NFE of which 40 VJPs; 50 decoder calls of which 45 back-propagated (40 in the guided steps, 5 in a
