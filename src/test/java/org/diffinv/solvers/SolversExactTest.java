@@ -223,7 +223,9 @@ class SolversExactTest {
                  Reconstruction c = s.solveAny(p, prior, Run.seeded(10))) {
                 double[] va = a.xHat().toDoubleArray();
                 double scale = Math.sqrt(java.util.Arrays.stream(va).map(v -> v * v).average().orElse(1));
-                assertTrue(rms(va, b.xHat().toDoubleArray()) <= 1e-12 * scale, s.name() + ": same seed, different output");
+                double diff = rms(va, b.xHat().toDoubleArray());
+                assertTrue(diff <= 1e-12 * scale, s.name() + ": same seed, different output (RMS difference " + diff
+                        + " at output RMS " + scale + ")");
                 assertTrue(rms(va, c.xHat().toDoubleArray()) > 1e-3 * scale, s.name() + " ignores the seed");
             }
         }
