@@ -301,17 +301,26 @@ public final class SolverBench {
         }
     }
 
+    /** The first {@code batch} test images in the class-interleaved order (repeating when the batch is larger). */
+    private NDArray testBatch(int batch, NDManager manager) {
+        int[] all = ExperimentRunner.interleaved(test);
+        int[] idx = new int[batch];
+        for (int i = 0; i < batch; i++) {
+            idx[i] = all[i % all.length];
+        }
+        return test.images(manager, idx);
+    }
+
+    /** The bench task's measurement of {@code x}, with its noise at seed 1. */
+    private Problem<Operator> problem(NDArray x) {
+        return Problem.measure(task.operator().apply((int) x.getShape().get(0)), x, task.noise(), NoiseSource.seeded(1));
+    }
+
     private void measure(Table table, String name, Object solver, int batch, UnitCosts units, NDManager manager) {
         boolean isLatent = solver instanceof LatentSolver<?>;
         try (NDManager s = manager.newSubManager()) {
-            int[] all = ExperimentRunner.interleaved(test);
-            int[] idx = new int[batch];
-            for (int i = 0; i < batch; i++) {
-                idx[i] = all[i % all.length];
-            }
-            NDArray x = test.images(s, idx);
-            Operator a = task.operator().apply(batch);
-            Problem<Operator> problem = Problem.measure(a, x, task.noise(), NoiseSource.seeded(1));
+            NDArray x = testBatch(batch, s);
+            Problem<Operator> problem = problem(x);
             String steps = describe(solver);
             Reconstruction r = isLatent
                     ? ((LatentSolver<?>) solver).solveAny(problem, latent, Run.seeded(1))
@@ -378,14 +387,7 @@ public final class SolverBench {
                 }
                 Solver<?> solver = budget(SolverRegistry.paper(name, pixel.schedule(), task.kind()), pixel.schedule());
                 try (NDManager s = manager.newSubManager()) {
-                    int[] all = ExperimentRunner.interleaved(test);
-                    int[] idx = new int[batch];
-                    for (int i = 0; i < batch; i++) {
-                        idx[i] = all[i % all.length];
-                    }
-                    NDArray x = test.images(s, idx);
-                    Problem<Operator> problem = Problem.measure(task.operator().apply(batch), x, task.noise(),
-                            NoiseSource.seeded(1));
+                    Problem<Operator> problem = problem(testBatch(batch, s));
                     solver.solveAny(problem, pixel, Run.seeded(1)).close();
                     Cost c;
                     try (Reconstruction r = solver.solveAny(problem, pixel, Run.seeded(1))) {
