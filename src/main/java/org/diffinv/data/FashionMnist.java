@@ -1,6 +1,7 @@
 package org.diffinv.data;
 
 import ai.djl.ndarray.NDArray;
+import org.diffinv.util.HostArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.diffinv.diffusion.NoiseSource;
@@ -337,7 +338,7 @@ public final class FashionMnist {
                 }
             }
         }
-        return manager.create(out, new Shape(indices.length, 1, SIZE, SIZE));
+        return HostArrays.of(manager, out, new Shape(indices.length, 1, SIZE, SIZE));
     }
 
     /** Images {@code [from, from + count)} as a batch (see {@link #images(NDManager, int[])}). */

@@ -1,6 +1,7 @@
 package org.diffinv.data;
 
 import ai.djl.ndarray.NDArray;
+import org.diffinv.util.HostArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
@@ -103,7 +104,7 @@ public final class ImageFolder {
                 }
             }
         }
-        return manager.create(out, new Shape(n, channels, size, size));
+        return HostArrays.of(manager, out, new Shape(n, channels, size, size));
     }
 
     private static BufferedImage read(Path file) {

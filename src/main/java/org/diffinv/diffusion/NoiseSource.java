@@ -1,6 +1,7 @@
 package org.diffinv.diffusion;
 
 import ai.djl.ndarray.NDArray;
+import org.diffinv.util.HostArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -89,14 +90,14 @@ public final class NoiseSource {
             for (int i = 0; i < d.length; i++) {
                 d[i] = nextGaussian();
             }
-            return manager.create(d, shape);
+            return HostArrays.of(manager, d, shape);
         }
         if (dataType == DataType.FLOAT32) {
             float[] f = new float[(int) n];
             for (int i = 0; i < f.length; i++) {
                 f[i] = (float) nextGaussian();
             }
-            return manager.create(f, shape);
+            return HostArrays.of(manager, f, shape);
         }
         throw new IllegalArgumentException("normal noise needs FLOAT32 or FLOAT64, got " + dataType);
     }
@@ -112,7 +113,6 @@ public final class NoiseSource {
         for (int i = 0; i < d.length; i++) {
             d[i] = random.nextDouble();
         }
-        NDArray a = manager.create(d, shape);
-        return dataType == DataType.FLOAT64 ? a : a.toType(dataType, false);
+        return HostArrays.of(manager, d, shape, dataType);
     }
 }

@@ -1,6 +1,7 @@
 package org.diffinv.experiments;
 
 import ai.djl.ndarray.NDArray;
+import org.diffinv.util.HostArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -371,8 +372,8 @@ public final class ExactPosteriorBenchmark {
             double[][] exact2 = rows(ae.decode(posterior.sample(manager, samples, DataType.FLOAT64,
                     NoiseSource.seeded(seed + 3))));
             double floor = SlicedWasserstein.distance(exact, exact2, DIRECTIONS, NoiseSource.seeded(seed + 4));
-            double[] postMean = rows(ae.decode(manager.create(posterior.mean(), new Shape(1).addAll(latent))))[0];
-            double[] priorMean = rows(ae.decode(manager.create(latentPrior.mean(), new Shape(1).addAll(latent))))[0];
+            double[] postMean = rows(ae.decode(HostArrays.of(manager, posterior.mean(), new Shape(1).addAll(latent))))[0];
+            double[] priorMean = rows(ae.decode(HostArrays.of(manager, latentPrior.mean(), new Shape(1).addAll(latent))))[0];
             double priorMeanError = rms(priorMean, postMean);
             NDArray c = manager.zeros(new Shape(1, 1, 1), DataType.FLOAT64);
             LatentPrior prior = new LatentPrior(ConditionalEpsPrior.ignoringCondition(latentPrior), ae, c, c);

@@ -1,6 +1,7 @@
 package org.diffinv.linalg;
 
 import ai.djl.ndarray.NDArray;
+import org.diffinv.util.HostArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 
@@ -185,7 +186,6 @@ public final class ConjugateGradient {
         long[] dims = new long[like.getShape().dimension()];
         java.util.Arrays.fill(dims, 1);
         dims[0] = values.length;
-        NDArray t = manager.create(values, new ai.djl.ndarray.types.Shape(dims));
-        return like.getDataType() == DataType.FLOAT64 ? t : t.toType(like.getDataType(), false);
+        return HostArrays.of(manager, values, new ai.djl.ndarray.types.Shape(dims), like.getDataType());
     }
 }

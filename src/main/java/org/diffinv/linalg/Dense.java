@@ -1,6 +1,7 @@
 package org.diffinv.linalg;
 
 import ai.djl.ndarray.NDArray;
+import org.diffinv.util.HostArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -72,7 +73,7 @@ public final class Dense {
         if (values.length != shape.size()) {
             throw new IllegalArgumentException("vector of length " + values.length + " does not fit shape " + shape);
         }
-        return manager.create(values, shape);
+        return HostArrays.of(manager, values, shape);
     }
 
     /** The singular value decomposition of a small dense matrix (commons-math3; compact, singular values descending). */

@@ -1,5 +1,6 @@
 package org.diffinv.metrics;
 
+import org.diffinv.util.HostArrays;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -71,7 +72,7 @@ public final class Ssim {
             Shape planes = new Shape(n * c, 1, h, w);
             NDArray u = ImagePairs.toUnit(x, shape).reshape(planes);
             NDArray v = ImagePairs.toUnit(y, shape).reshape(planes);
-            NDArray g = s.create(gaussianWindow());
+            NDArray g = HostArrays.of(s, gaussianWindow());
             NDArray gRow = g.reshape(1, 1, 1, WINDOW);
             NDArray gCol = g.reshape(1, 1, WINDOW, 1);
 

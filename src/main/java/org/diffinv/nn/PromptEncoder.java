@@ -1,6 +1,7 @@
 package org.diffinv.nn;
 
 import ai.djl.ndarray.NDArray;
+import org.diffinv.util.HostArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -127,7 +128,7 @@ public final class PromptEncoder extends KitBlock {
         for (int i = 0; i < prompts.size(); i++) {
             System.arraycopy(tokenize(prompts.get(i)), 0, flat, i * length, length);
         }
-        return manager.create(flat, new Shape(prompts.size(), length));
+        return HostArrays.of(manager, flat, new Shape(prompts.size(), length));
     }
 
     @Override

@@ -28,13 +28,13 @@ public final class Denoising implements SvdOperator {
     @Override
     public NDArray apply(NDArray x) {
         Checks.requireImage(x, name(), "input");
-        return x.duplicate();
+        return TapedCopy.of(x);
     }
 
     @Override
     public NDArray adjoint(NDArray y) {
         Checks.requireImage(y, name(), "measurement");
-        return y.duplicate();
+        return TapedCopy.of(y);
     }
 
     @Override

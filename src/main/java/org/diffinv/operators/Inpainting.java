@@ -71,7 +71,7 @@ public final class Inpainting implements SvdOperator {
     public NDArray vt(NDArray x) {
         Checks.requireImage(x, name(), "input");
         mask.requireCompatible(x.getShape(), name());
-        return x.duplicate();
+        return TapedCopy.of(x);
     }
 
     @Override

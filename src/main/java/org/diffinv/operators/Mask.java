@@ -1,6 +1,7 @@
 package org.diffinv.operators;
 
 import ai.djl.ndarray.NDArray;
+import org.diffinv.util.HostArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -84,8 +85,7 @@ public final class Mask {
 
     /** The mask as a tensor of its own shape and the given type on {@code manager}. */
     public NDArray toTensor(NDManager manager, DataType dataType) {
-        NDArray t = manager.create(values, shape);
-        return dataType == DataType.FLOAT64 ? t : t.toType(dataType, false);
+        return HostArrays.of(manager, values, shape, dataType);
     }
 
     /**

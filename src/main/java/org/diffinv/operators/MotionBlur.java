@@ -1,6 +1,7 @@
 package org.diffinv.operators;
 
 import ai.djl.ndarray.NDArray;
+import org.diffinv.util.HostArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -93,12 +94,7 @@ public final class MotionBlur implements LinearOperator {
             }
             f = r;
         }
-        NDArray a = s.create(f, new Shape(1, 1, k, k));
-        return t == DataType.FLOAT64 ? a : a.toType(t, false);
-    }
-
-    private static NDArray typed(NDArray a, DataType t) {
-        return t == DataType.FLOAT64 ? a : a.toType(t, false);
+        return HostArrays.of(s, f, new Shape(1, 1, k, k), t);
     }
 
     @Override
@@ -114,8 +110,8 @@ public final class MotionBlur implements LinearOperator {
         NDManager mgr = x.getManager();
         DataType t = x.getDataType();
         try (NDManager s = mgr.newSubManager()) {
-            NDArray pr = typed(s.create(pad[0], new Shape(h + 2 * p, h)), t);
-            NDArray pct = typed(s.create(pad[1], new Shape(w, w + 2 * p)), t);
+            NDArray pr = HostArrays.of(s, pad[0], new Shape(h + 2 * p, h), t);
+            NDArray pct = HostArrays.of(s, pad[1], new Shape(w, w + 2 * p), t);
             NDArray xp = pr.matMul(x).matMul(pct).reshape(n * c, 1, h + 2 * p, w + 2 * p);
             NDArray y = Conv2d.conv2d(xp, weight(s, t, false)).singletonOrThrow().reshape(n, c, h, w);
             y.attach(mgr);
@@ -137,8 +133,8 @@ public final class MotionBlur implements LinearOperator {
         NDManager mgr = y.getManager();
         DataType t = y.getDataType();
         try (NDManager s = mgr.newSubManager()) {
-            NDArray prT = typed(s.create(pad[0], new Shape(h + 2 * p, h)), t).transpose();
-            NDArray pc = typed(s.create(pad[1], new Shape(w, w + 2 * p)), t).transpose();
+            NDArray prT = HostArrays.of(s, pad[0], new Shape(h + 2 * p, h), t).transpose();
+            NDArray pc = HostArrays.of(s, pad[1], new Shape(w, w + 2 * p), t).transpose();
             NDArray y4 = y.reshape(n * c, 1, h, w);
             y4.attach(s);
             NDArray z = Conv2d.conv2d(y4, weight(s, t, true), null, new Shape(1, 1), new Shape(k - 1, k - 1),

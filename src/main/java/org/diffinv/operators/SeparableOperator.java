@@ -1,6 +1,7 @@
 package org.diffinv.operators;
 
 import ai.djl.ndarray.NDArray;
+import org.diffinv.util.HostArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -208,8 +209,13 @@ public final class SeparableOperator implements SvdOperator {
 
     private static NDArray constant(double[] values, int rows, int cols, DataType type, ai.djl.Device device) {
         return CONSTANTS.computeIfAbsent(new ConstantKey(values, rows, cols, type, device), k -> {
-            NDArray a = constantsManager().create(values, new Shape(rows, cols)).toDevice(device, false);
-            return type == DataType.FLOAT64 ? a : a.toType(type, false);
+            NDArray host = HostArrays.of(constantsManager(), values, new Shape(rows, cols), type);
+            if (device.equals(host.getDevice())) {
+                return host;
+            }
+            NDArray a = host.toDevice(device, false);
+            host.close();
+            return a;
         });
     }
 

@@ -1,6 +1,7 @@
 package org.diffinv.priors;
 
 import ai.djl.ndarray.NDArray;
+import org.diffinv.util.HostArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -181,13 +182,7 @@ final class DenseAlgebra {
 
     /** A constant array on {@code manager} of the given type (FLOAT32 or FLOAT64) from double data. */
     static NDArray constant(NDManager manager, double[] data, Shape shape, DataType dataType) {
-        NDArray a = manager.create(data, shape);
-        if (dataType == DataType.FLOAT64) {
-            return a;
-        }
-        NDArray converted = a.toType(dataType, false);
-        a.close();
-        return converted;
+        return HostArrays.of(manager, data, shape, dataType);
     }
 
     /** A matrix as row-major double data. */

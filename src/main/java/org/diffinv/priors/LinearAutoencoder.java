@@ -1,6 +1,7 @@
 package org.diffinv.priors;
 
 import ai.djl.ndarray.NDArray;
+import org.diffinv.util.HostArrays;
 import ai.djl.ndarray.types.Shape;
 import org.apache.commons.math3.linear.Array2DRowRealMatrix;
 import org.apache.commons.math3.linear.QRDecomposition;
@@ -111,8 +112,8 @@ public final class LinearAutoencoder implements Autoencoder {
     /** {@code out (N, outShape) = in (N, -1) M^T}: the matrix applied to every flattened sample. */
     private static NDArray multiply(NDArray in, double[][] m, Shape outShape) {
         long n = in.getShape().get(0);
-        NDArray mt = in.getManager().create(new Array2DRowRealMatrix(m, false).transpose().getData())
-                .toType(in.getDataType(), false);
+        NDArray mt = HostArrays.matrix(in.getManager(), new Array2DRowRealMatrix(m, false).transpose().getData(),
+                in.getDataType());
         try (NDArray flat = in.reshape(n, -1)) {
             NDArray product = flat.matMul(mt);
             NDArray out = product.reshape(new Shape(n).addAll(outShape));

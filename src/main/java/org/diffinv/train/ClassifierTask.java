@@ -1,6 +1,7 @@
 package org.diffinv.train;
 
 import ai.djl.ndarray.NDArray;
+import org.diffinv.util.HostArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -54,7 +55,7 @@ public final class ClassifierTask implements TrainTask {
         if (rng.nextDouble() < 0.5) {
             x = x.flip(3);
         }
-        NDArray y = manager.create(data.labels(idx)).oneHot(FashionMnist.CLASS_NAMES.size());
+        NDArray y = HostArrays.of(manager, data.labels(idx)).oneHot(FashionMnist.CLASS_NAMES.size());
         NDList out = model.forward(ps, new NDList(x), true);
         NDArray logp = out.get(0).logSoftmax(1);
         return logp.mul(y).sum(new int[] {1}).mean().neg();

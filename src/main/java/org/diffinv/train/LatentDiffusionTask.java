@@ -1,6 +1,7 @@
 package org.diffinv.train;
 
 import ai.djl.ndarray.NDArray;
+import org.diffinv.util.HostArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -95,7 +96,7 @@ public final class LatentDiffusionTask implements TrainTask {
             System.arraycopy(latents, idx[i] * per, z, i * per, per);
             prompts.add(Captions.sample(data.label(idx[i]), rng, config.promptDropout()));
         }
-        NDArray z0 = manager.create(z, new Shape(idx.length, latentShape.get(0), latentShape.get(1),
+        NDArray z0 = HostArrays.of(manager, z, new Shape(idx.length, latentShape.get(0), latentShape.get(1),
                 latentShape.get(2)));
         NDArray c = ldm.encodePrompt(ps, ldm.promptEncoder().tokenize(manager, prompts), true);
         return PixelDiffusionTask.epsLoss(ldm.unet(), ps, manager, z0, c, schedule, rng);

@@ -1,6 +1,7 @@
 package org.diffinv.train;
 
 import ai.djl.ndarray.NDArray;
+import org.diffinv.util.HostArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -87,10 +88,10 @@ public final class PixelDiffusionTask implements TrainTask {
             sqrtOneMinusAlphaBar[i] = (float) Math.sqrt(1 - alphaBar);
         }
         NDArray eps = rng.normal(manager, x0.getShape(), DataType.FLOAT32);
-        NDArray a = manager.create(sqrtAlphaBar, new Shape(n, 1, 1, 1));
-        NDArray b = manager.create(sqrtOneMinusAlphaBar, new Shape(n, 1, 1, 1));
+        NDArray a = HostArrays.of(manager, sqrtAlphaBar, new Shape(n, 1, 1, 1));
+        NDArray b = HostArrays.of(manager, sqrtOneMinusAlphaBar, new Shape(n, 1, 1, 1));
         NDArray xt = x0.mul(a).add(eps.mul(b));
-        NDList in = context == null ? new NDList(xt, manager.create(t)) : new NDList(xt, manager.create(t), context);
+        NDList in = context == null ? new NDList(xt, HostArrays.of(manager, t)) : new NDList(xt, HostArrays.of(manager, t), context);
         NDArray epsHat = model.forward(ps, in, true).singletonOrThrow();
         return epsHat.sub(eps).square().mean();
     }

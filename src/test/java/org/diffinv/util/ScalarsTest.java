@@ -7,8 +7,6 @@ import ai.djl.training.GradientCollector;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -30,13 +28,7 @@ class ScalarsTest {
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray y = safe ? Scalars.mul(leaf, 3.0) : leaf.mul(3.0);
                 NDArray loss = y.sum();
-                System.gc();
-                List<ByteBuffer> junk = new ArrayList<>();
-                for (int i = 0; i < 64; i++) {
-                    ByteBuffer b = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
-                    b.putDouble(0, 7.0);
-                    junk.add(b);
-                }
+                List<ByteBuffer> junk = NativeHeapChurn.churn(7.0, 64, 8);
                 gc.backward(loss);
                 junk.clear();
             }
