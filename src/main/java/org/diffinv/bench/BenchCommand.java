@@ -18,8 +18,12 @@ import java.util.List;
  *
  * <pre>
  *   bench [--mode smoke|quick|full] [--warmup W] [--repeat R] [--batch 1,16] [--threads 1,2] [--solvers a,b]
- *         [--steps N] [--task T] [--only network|solvers|memory|threads|profile]
+ *         [--steps N] [--task T] [--only network|solvers|memory|threads|profile|torch-export|torch]
+ *         [--python PATH]
  * </pre>
+ * {@code --only torch-export} writes the pixel network for {@code environment/bench/torch_eager.py} (the PyTorch-eager
+ * reference, see {@link TorchReference}) under {@code results/bench/torch-export/}; {@code --only torch --python PATH}
+ * exports it too and runs the paired comparison against that script under the given Python (one with torch).
  * The mode sets the defaults ({@link Bench#forMode}); each option overrides one of them.
  */
 public final class BenchCommand {
@@ -36,6 +40,7 @@ public final class BenchCommand {
         }
         Bench bench = Bench.forMode(mode);
         String only = null;
+        java.nio.file.Path python = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--mode" -> i++;
@@ -50,16 +55,17 @@ public final class BenchCommand {
                 case "--solvers" -> bench = bench.withSolvers(Arrays.asList(value(args, ++i, "--solvers").split(",")));
                 case "--steps" -> bench = bench.withMaxSteps(integer(value(args, ++i, "--steps"), "--steps"));
                 case "--task" -> bench = bench.withTask(value(args, ++i, "--task"));
+                case "--python" -> python = java.nio.file.Path.of(value(args, ++i, "--python"));
                 case "--only" -> {
                     only = value(args, ++i, "--only");
-                    if (!List.of("network", "solvers", "memory", "threads", "profile").contains(only)) {
-                        throw new IllegalArgumentException("--only takes network, solvers, memory, threads or profile, got '"
-                                + only
-                                + "'");
+                    if (!List.of("network", "solvers", "memory", "threads", "profile", "torch-export", "torch")
+                            .contains(only)) {
+                        throw new IllegalArgumentException("--only takes network, solvers, memory, threads, profile, "
+                                + "torch-export or torch, got '" + only + "'");
                     }
                 }
                 default -> throw new IllegalArgumentException("unknown option '" + args[i] + "' for bench (expected "
-                        + "--mode, --warmup, --repeat, --batch, --threads, --solvers, --steps, --task, --only)");
+                        + "--mode, --warmup, --repeat, --batch, --threads, --solvers, --steps, --task, --only, --python)");
             }
         }
         String label = bench.mode().label();
@@ -96,6 +102,25 @@ public final class BenchCommand {
                 Table pr = bench.solverProfile(pixel, test, m);
                 System.out.println(pr.printAll());
                 System.out.println("[kit] wrote " + results.saveCsv("profile-" + label + ".csv", pr));
+            }
+            if ("torch-export".equals(only) || "torch".equals(only)) { // not in the default set: PyTorch is optional
+                java.nio.file.Path dir = results.dir().resolve("torch-export");
+                int n = TorchReference.export(pixel, dir, m);
+                System.out.println("[kit] wrote " + n + " parameters, a seeded input and the kit's output to " + dir);
+                if ("torch".equals(only)) {
+                    if (python == null) {
+                        throw new IllegalArgumentException("--only torch needs --python PATH: the interpreter of a "
+                                + "virtual environment with torch (see environment/bench/torch_eager.py)");
+                    }
+                    try (TorchReference.Reference ref = TorchReference.python(python,
+                            java.nio.file.Path.of("environment", "bench", "torch_eager.py"), dir)) {
+                        Table tt = TorchReference.pairs(pixel, new ai.djl.ndarray.types.Shape(pixel.config().inChannels(),
+                                        pixel.config().imageSize(), pixel.config().imageSize()), ref,
+                                bench.batches(), bench.threads(), bench.warmup(), bench.repeat(), m);
+                        System.out.println(tt.printAll());
+                        System.out.println("[kit] wrote " + results.saveCsv("torch-" + label + ".csv", tt));
+                    }
+                }
             }
             if ("threads".equals(only)) { // not in the default set: a policy question, asked on purpose
                 Table th = bench.threadPolicy(pixel, m);

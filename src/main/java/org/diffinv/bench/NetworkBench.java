@@ -151,31 +151,14 @@ public final class NetworkBench {
         int before = JniUtils.getNumThreads();
         Shape shape = new Shape(batch).addAll(single);
         NoiseSource noise = NoiseSource.seeded(7);
-        long[] a = new long[pairs];
-        long[] b = new long[pairs];
-        double[] ratio = new double[pairs];
-        int bFaster = 0;
         try {
-            for (int p = -warmup; p < pairs; p++) {
-                boolean aFirst = Math.floorMod(p, 2) == 0;
-                long first = once(prior, call, shape, noise, aFirst ? threadsA : threadsB, manager);
-                long second = once(prior, call, shape, noise, aFirst ? threadsB : threadsA, manager);
-                if (p >= 0) {
-                    a[p] = aFirst ? first : second;
-                    b[p] = aFirst ? second : first;
-                    ratio[p] = (double) b[p] / a[p];
-                    bFaster += b[p] < a[p] ? 1 : 0;
-                }
-            }
+            PairedTiming.Result r = PairedTiming.measure(() -> once(prior, call, shape, noise, threadsA, manager),
+                    () -> once(prior, call, shape, noise, threadsB, manager), warmup, pairs);
+            return new ThreadPair(call, batch, threadsA, threadsB, r.medianMsA(), r.medianMsB(), r.medianRatio(),
+                    r.shareBFaster(), r.pairs());
         } finally {
             JniUtils.setNumThreads(before);
         }
-        java.util.Arrays.sort(a);
-        java.util.Arrays.sort(b);
-        java.util.Arrays.sort(ratio);
-        double medianRatio = pairs % 2 == 1 ? ratio[pairs / 2] : 0.5 * (ratio[pairs / 2 - 1] + ratio[pairs / 2]);
-        return new ThreadPair(call, batch, threadsA, threadsB, Timer.median(a) / 1e6, Timer.median(b) / 1e6,
-                medianRatio, (double) bFaster / pairs, pairs);
     }
 
     /**
@@ -189,7 +172,7 @@ public final class NetworkBench {
     }
 
     /** One timed call at {@code threads} in a fresh sub-manager closed inside the timed region; nanoseconds. */
-    private static long once(EpsPrior prior, Call call, Shape shape, NoiseSource noise, int threads,
+    static long once(EpsPrior prior, Call call, Shape shape, NoiseSource noise, int threads,
                              NDManager manager) {
         JniUtils.setNumThreads(threads);
         NDManager s = manager.newSubManager();

@@ -100,6 +100,14 @@ public final class UNetEpsPrior implements EpsPrior {
         return network(type).forward(ps, new NDList(xt, tt), false).singletonOrThrow();
     }
 
+    /**
+     * The float32 network itself (its parameters are the shipped weights): for export and inspection, such as the
+     * PyTorch comparison of {@code kit bench --only torch-export}. Do not train or modify it.
+     */
+    public UNet network() {
+        return net;
+    }
+
     private synchronized UNet network(DataType type) {
         if (type == DataType.FLOAT32) {
             return net;
