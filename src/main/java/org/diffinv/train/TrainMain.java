@@ -21,6 +21,10 @@ import java.time.Instant;
  * <p>{@code --resume} continues from the last checkpoint; with {@code --steps N} at or below the checkpoint's step
  * it only exports what is there. To finish a running training early, create {@code data/cache/train/NAME/STOP}:
  * the run saves after the current step and exports (see {@link Trainer}).
+ *
+ * <p>{@code --warm-start FROM} begins a new run from the exported checkpoint {@code data/checkpoints/FROM}'s EMA
+ * weights (fresh Adam moments and warm-up; the data schedule continues at FROM's step count), for continuing a
+ * training whose resumable state is gone: {@code TrainMain pixel-unet-long --warm-start pixel-unet --steps 40000}.
  */
 public final class TrainMain {
 
@@ -36,6 +40,7 @@ public final class TrainMain {
         String name = args[0];
         Integer steps = null;
         boolean resume = false;
+        String warmFrom = null;
         boolean evaluate = false;
         int samples = 1000;
         int ddim = 50;
@@ -49,12 +54,18 @@ public final class TrainMain {
                     steps = Integer.parseInt(args[++i]);
                 }
                 case "--resume" -> resume = true;
+                case "--warm-start" -> {
+                    if (i + 1 >= args.length) {
+                        throw new IllegalArgumentException("--warm-start needs the name of an exported checkpoint");
+                    }
+                    warmFrom = args[++i];
+                }
                 case "--evaluate" -> evaluate = true;
                 case "--samples" -> samples = Integer.parseInt(args[++i]);
                 case "--ddim" -> ddim = Integer.parseInt(args[++i]);
                 case "--guidance" -> guidance = Double.parseDouble(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (expected --steps N, --resume, --evaluate, --samples N, --ddim S, --guidance W)");
+                        + " (expected --steps N, --resume, --warm-start NAME, --evaluate, --samples N, --ddim S, --guidance W)");
             }
         }
         Path home = DataPaths.home();
@@ -69,7 +80,29 @@ public final class TrainMain {
         if (steps != null) {
             config = config.withSteps(steps);
         }
-        train(config, home.resolve("data/cache/train/" + name), DataPaths.checkpointsDir(), resume);
+        Trainer.WarmStart warm = warmFrom == null ? null : warmStart(DataPaths.checkpointsDir(), warmFrom, config);
+        train(config, home.resolve("data/cache/train/" + name), DataPaths.checkpointsDir(), resume, warm);
+    }
+
+    /**
+     * The warm start from the exported checkpoint {@code from}: its SHA-256, step count and wall time from its
+     * sidecar; it must have been trained for the same task.
+     */
+    static Trainer.WarmStart warmStart(Path dir, String from, TrainConfig config) {
+        JsonObject side = ModelFiles.readSidecar(dir, from);
+        JsonObject training = side.has("training") ? side.getAsJsonObject("training") : null;
+        if (training == null || !training.has("steps")) {
+            throw new IllegalArgumentException("checkpoint " + from + " in " + dir + " records no training steps in "
+                    + "its sidecar; a warm start needs an exported training run");
+        }
+        String task = training.has("config") && training.getAsJsonObject("config").has("task")
+                ? training.getAsJsonObject("config").get("task").getAsString() : null;
+        if (task != null && !task.equals(config.task())) {
+            throw new IllegalArgumentException("checkpoint " + from + " was trained for task " + task + ", the run "
+                    + config.name() + " is " + config.task());
+        }
+        return new Trainer.WarmStart(dir, from, side.get("sha256").getAsString(), training.get("steps").getAsLong(),
+                training.has("wallSeconds") ? training.get("wallSeconds").getAsDouble() : 0);
     }
 
     private static TrainTask latentTask(TrainConfig config, Path exportDir) {
@@ -86,6 +119,12 @@ public final class TrainMain {
 
     /** Runs {@code config} with the work directory {@code workDir} and exports into {@code exportDir}. */
     public static void train(TrainConfig config, Path workDir, Path exportDir, boolean resume) {
+        train(config, workDir, exportDir, resume, null);
+    }
+
+    /** As {@link #train(TrainConfig, Path, Path, boolean)}, warm-started from {@code warm} when not null. */
+    public static void train(TrainConfig config, Path workDir, Path exportDir, boolean resume,
+                             Trainer.WarmStart warm) {
         TrainTask task = switch (config.task()) {
             case "pixel-eps" -> new PixelDiffusionTask(config, FashionMnist.load(FashionMnist.Split.TRAIN));
             case "classifier" -> new ClassifierTask(config, FashionMnist.load(FashionMnist.Split.TRAIN));
@@ -99,7 +138,7 @@ public final class TrainMain {
         System.out.println("training " + config.name() + " (" + config.task() + "), " + config.steps()
                 + " steps, batch " + config.batchSize() + ", seed " + config.seed() + "; work dir " + workDir);
         try (NDManager manager = NDManager.newBaseManager()) {
-            Trainer.Result r = new Trainer(config, task, workDir, System.out).run(manager, resume);
+            Trainer.Result r = new Trainer(config, task, workDir, System.out).withWarmStart(warm).run(manager, resume);
             JsonObject meta = task.describe();
             task.exportFacts(r.emaModel(), manager).entrySet().forEach(e -> meta.add(e.getKey(), e.getValue()));
             JsonObject training = new JsonObject();
@@ -114,6 +153,10 @@ public final class TrainMain {
                     + System.getProperty("os.arch") + ", shared with other jobs");
             training.addProperty("exported", Instant.now().toString());
             training.add("config", config.toJson());
+            if (warm != null) {
+                training.addProperty("warmStartFrom", warm.name() + " (sha256 " + warm.sha256() + ", " + warm.step()
+                        + " steps): its EMA weights, fresh Adam moments and warm-up");
+            }
             meta.add("training", training);
             String sha = ModelFiles.save(r.emaModel(), exportDir, config.name(), meta);
             System.out.printf("exported %s (EMA weights, %d steps, %.0f s) to %s, sha256 %s%n", config.name(),

@@ -45,12 +45,41 @@ import java.util.List;
  * <p>Stopping early: create the file {@code STOP} in the work directory ({@code touch data/cache/train/NAME/STOP});
  * the trainer saves a checkpoint after the current step, deletes the file and returns (the caller exports as after
  * a complete run). {@code --resume} continues later from that step.
+ *
+ * <p>Warm start ({@link #withWarmStart}): a new run that begins from an exported checkpoint's EMA weights instead of
+ * a fresh initialisation, for continuing a training whose resumable state is gone (the work directory is not
+ * committed; the exported weights are). It is not a resume: the weights and their EMA start from the exported EMA
+ * weights, Adam's moments start at zero and its step count (bias correction, learning-rate warm-up, EMA warm-up)
+ * starts again at 0, while the loop's step index, which seeds the batches and the noise, continues at the exported
+ * step count, so the continuation sees the data schedule the original run would have seen next.
  */
 public final class Trainer {
     private final TrainConfig config;
     private final TrainTask task;
     private final Path workDir;
     private final PrintStream log;
+
+    /**
+     * Where a warm-started run begins.
+     *
+     * @param dir the directory of the exported checkpoint
+     * @param name its name ({@code NAME.params} and {@code NAME.json})
+     * @param sha256 the expected SHA-256 of its parameters file
+     * @param step the optimizer steps it was trained for: the loop's first step index
+     * @param wallSeconds its training wall time, added to this run's
+     */
+    public record WarmStart(Path dir, String name, String sha256, long step, double wallSeconds) {
+    }
+
+    private WarmStart warmStart;
+    /** The loop step at which Adam's own step count was 0 (a warm start's first step; 0 otherwise). */
+    private long adamStepOffset;
+
+    /** This trainer, starting a new run from {@code from} (see the class comment); a resume takes precedence. */
+    public Trainer withWarmStart(WarmStart from) {
+        this.warmStart = from;
+        return this;
+    }
 
     /** A trainer for {@code task} that keeps its resumable state in {@code workDir} and logs to {@code log}. */
     public Trainer(TrainConfig config, TrainTask task, Path workDir, PrintStream log) {
@@ -79,11 +108,27 @@ public final class Trainer {
         if (config.lrSchedule().equals("cosine")) {
             adam.withCosineDecay(config.steps());
         }
-        Ema ema = new Ema(manager, params, config.emaDecay());
+        boolean resuming = resume && Files.isRegularFile(workDir.resolve("state.json"));
         long start = 0;
         double priorWall = 0;
+        if (warmStart != null && !resuming) {
+            if (warmStart.step() >= config.steps()) {
+                throw new IllegalArgumentException("warm start from " + warmStart.name() + " at step "
+                        + warmStart.step() + " leaves nothing to train: the run " + config.name() + " has "
+                        + config.steps() + " steps (give --steps above " + warmStart.step() + ")");
+            }
+            ModelFiles.load(model, manager, warmStart.dir(), warmStart.name(), warmStart.sha256());
+            model.getParameters().forEach(p -> p.getValue().getArray().setRequiresGradient(true));
+            start = warmStart.step();
+            priorWall = warmStart.wallSeconds();
+            adamStepOffset = start;
+            log.printf("warm start of %s from the exported EMA weights of %s (%d steps, %.0f s): fresh Adam moments "
+                    + "and warm-up, data schedule from step %d%n", config.name(), warmStart.name(), start, priorWall,
+                    start);
+        }
+        Ema ema = new Ema(manager, params, config.emaDecay());
         double avgLoss = Double.NaN;
-        if (resume && Files.isRegularFile(workDir.resolve("state.json"))) {
+        if (resuming) {
             JsonObject state = readState();
             start = state.get("step").getAsLong();
             priorWall = state.get("wallSeconds").getAsDouble();
@@ -98,7 +143,10 @@ public final class Trainer {
             // DJL's loadParameters replaces the arrays with ones that do not record gradients
             model.getParameters().forEach(p -> p.getValue().getArray().setRequiresGradient(true));
             ema.restore(readList(manager, workDir.resolve("ema.ndlist")));
-            adam.restore(readList(manager, workDir.resolve("adam.ndlist")), start);
+            // a warm-started run's Adam counts from its own first step, not from the loop's step index
+            long adamOffset = state.has("adamOffset") ? state.get("adamOffset").getAsLong() : 0;
+            adamStepOffset = adamOffset;
+            adam.restore(readList(manager, workDir.resolve("adam.ndlist")), start - adamOffset);
             if (Files.isRegularFile(workDir.resolve("task.ndlist"))) {
                 task.restore(model, readList(manager, workDir.resolve("task.ndlist")));
             }
@@ -219,6 +267,7 @@ public final class Trainer {
             state.addProperty("wallSeconds", wall);
             state.addProperty("avgLoss", avgLoss);
             state.addProperty("modelSha256", sha);
+            state.addProperty("adamOffset", adamStepOffset);
             state.add("config", config.toJson());
             Path tmp = workDir.resolve("state.json.tmp");
             Files.writeString(tmp, ModelFiles.GSON.toJson(state) + "\n");

@@ -24,6 +24,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Tests of the training loop: loss decrease, determinism, exact resume. */
@@ -166,6 +167,68 @@ class TrainerTest {
                 // same draws, same Adam moments and step count: equal up to float32 kernel rounding
                 assertArrayEquals(wf, wr, 1e-6f, "EMA parameter " + pf.get(i).getKey());
             }
+        }
+    }
+
+    /**
+     * A warm start begins from the exported EMA weights (so it differs from a fresh run), continues the data schedule
+     * at the exported step count, and is itself resumable exactly: a warm-started run stopped after its first step and
+     * resumed equals the uninterrupted warm-started run, which needs Adam's own step count (warm-up, bias correction)
+     * restored relative to the warm start, not to the loop's step index.
+     */
+    @Test
+    void aWarmStartContinuesFromExportedWeightsAndResumesExactly(@TempDir Path dir) throws Exception {
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+        try (NDManager m = NDManager.newBaseManager()) {
+            Trainer.Result first = new Trainer(config(2), new FixedBatchTask(), dir.resolve("first"), quiet)
+                    .run(m, false);
+            JsonObject meta = new JsonObject();
+            JsonObject training = new JsonObject();
+            training.addProperty("steps", first.steps());
+            training.addProperty("wallSeconds", 1.5);
+            training.add("config", config(2).toJson());
+            meta.add("training", training);
+            Path export = dir.resolve("export");
+            org.diffinv.nn.ModelFiles.save(first.emaModel(), export, "tiny", meta);
+            Trainer.WarmStart warm = TrainMain.warmStart(export, "tiny", config(5));
+            assertEquals(2, warm.step());
+
+            Trainer.Result whole = new Trainer(config(5), new FixedBatchTask(), dir.resolve("whole"), quiet)
+                    .withWarmStart(warm).run(m, false);
+            assertEquals(5, whole.steps());
+            assertTrue(whole.wallSeconds() >= 1.5, "the exported run's wall time is carried");
+
+            Path split = dir.resolve("split");
+            java.nio.file.Files.createDirectories(split);
+            java.nio.file.Files.writeString(split.resolve(Trainer.STOP_FILE), "");
+            Trainer.Result stopped = new Trainer(config(5), new FixedBatchTask(), split, quiet).withWarmStart(warm)
+                    .run(m, false);
+            assertEquals(3, stopped.steps(), "one step after the warm start at step 2");
+            Trainer.Result resumed = new Trainer(config(5), new FixedBatchTask(), split, quiet).withWarmStart(warm)
+                    .run(m, true);
+            assertEquals(5, resumed.steps());
+
+            Trainer.Result fresh = new Trainer(config(3), new FixedBatchTask(), dir.resolve("fresh"), quiet)
+                    .run(m, false);
+            var pw = whole.emaModel().getParameters();
+            var pr = resumed.emaModel().getParameters();
+            var pf = fresh.emaModel().getParameters();
+            double freshGap = 0;
+            for (int i = 0; i < pw.size(); i++) {
+                float[] ww = pw.get(i).getValue().getArray().toFloatArray();
+                float[] wr = pr.get(i).getValue().getArray().toFloatArray();
+                float[] wf = pf.get(i).getValue().getArray().toFloatArray();
+                assertArrayEquals(ww, wr, 1e-6f, "warm-started EMA parameter " + pw.get(i).getKey());
+                for (int j = 0; j < ww.length; j++) {
+                    freshGap = Math.max(freshGap, Math.abs(ww[j] - wf[j]));
+                }
+            }
+            assertTrue(freshGap > 1e-4, "the warm start loaded the exported weights (largest gap to a fresh run "
+                    + freshGap + ")");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> new Trainer(config(2), new FixedBatchTask(), dir.resolve("none"), quiet).withWarmStart(warm)
+                            .run(m, false));
+            assertTrue(e.getMessage().contains("nothing to train"), e.getMessage());
         }
     }
 
