@@ -1,6 +1,7 @@
 package org.diffinv.priors;
 
 import ai.djl.ndarray.NDArray;
+import org.diffinv.util.Scalars;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -234,8 +235,9 @@ public final class GaussianMixturePrior implements EpsPrior {
         Terms terms = terms(xt, alphaBar);
         // eps = sqrt(1 - abar) sum_k r_k C_k^{-1} (x - sqrt(abar) mu_k): (K, N, d) weighted by (K, N, 1), summed over K
         NDArray responsibilities = terms.logits.softmax(0);
-        return terms.precisionTimesDiff.mul(responsibilities.expandDims(2)).sum(new int[] {0})
-                .mul(Math.sqrt(1 - alphaBar)).reshape(shape);
+        // numbers through Scalars: eps is differentiated (DPS-type guidance), and autograd keeps a number operand
+        return Scalars.mul(terms.precisionTimesDiff.mul(responsibilities.expandDims(2)).sum(new int[] {0}),
+                Math.sqrt(1 - alphaBar)).reshape(shape);
     }
 
     /**
@@ -310,7 +312,7 @@ public final class GaussianMixturePrior implements EpsPrior {
         Terms terms = new Terms();
         terms.active = active;
         terms.precisionTimesDiff = precisionDiff;
-        terms.logits = quadratic.mul(-0.5).add(DenseAlgebra.constant(manager, logConstants, new Shape(count, 1), type));
+        terms.logits = Scalars.mul(quadratic, -0.5).add(DenseAlgebra.constant(manager, logConstants, new Shape(count, 1), type));
         return terms;
     }
 

@@ -1,6 +1,7 @@
 package org.diffinv.priors;
 
 import ai.djl.ndarray.NDArray;
+import org.diffinv.util.Scalars;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -262,7 +263,7 @@ public final class GaussianPrior implements EpsPrior {
                 NDArray mu = DenseAlgebra.constant(manager, mean, new Shape(dimension), type);
                 NDArray v = DenseAlgebra.constant(manager, eigenvectorsRowMajor, new Shape(dimension, dimension), type);
                 NDArray k = DenseAlgebra.constant(manager, scale, new Shape(dimension), type);
-                NDArray centred = xt.reshape(shape.get(0), dimension).div(Math.sqrt(alphaBar)).sub(mu);
+                NDArray centred = Scalars.div(xt.reshape(shape.get(0), dimension), Math.sqrt(alphaBar)).sub(mu);
                 return centred.matMul(v).mul(k).matMul(v.transpose()).add(mu).reshape(shape);
             }
 

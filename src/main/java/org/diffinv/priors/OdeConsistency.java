@@ -1,6 +1,7 @@
 package org.diffinv.priors;
 
 import ai.djl.ndarray.NDArray;
+import org.diffinv.util.Scalars;
 import ai.djl.ndarray.NDManager;
 import org.diffinv.diffusion.DdimStep;
 import org.diffinv.diffusion.NoiseSchedule;
@@ -41,7 +42,7 @@ public final class OdeConsistency implements ConsistencyFunction {
     public NDArray x0(NDArray xt, int t) {
         NoiseSchedule s = schedule();
         if (t == 0) {
-            return xt.div(Math.sqrt(s.alphaBar(0)));
+            return Scalars.div(xt, Math.sqrt(s.alphaBar(0)));
         }
         TimeGrid grid = TimeGrid.dcdpInner(s, t + 1, steps);
         NDManager home = xt.getManager();

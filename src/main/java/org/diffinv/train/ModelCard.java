@@ -46,6 +46,10 @@ public final class ModelCard {
                             : "not recorded").append("), final running loss ")
                     .append(Evaluation.fmt(t.get("finalAvgLoss").getAsDouble())).append("; exported weights: ")
                     .append(t.get("weights").getAsString()).append("\n");
+            if (t.has("warmStartFrom")) {
+                b.append("- Warm start: from ").append(t.get("warmStartFrom").getAsString()).append("; the step count"
+                        + " and wall time above include that run's (`TrainMain NAME --warm-start FROM`, see Trainer)\n");
+            }
             JsonObject cfg = t.getAsJsonObject("config");
             int planned = cfg.get("steps").getAsInt();
             if (planned != t.get("steps").getAsLong()) {
