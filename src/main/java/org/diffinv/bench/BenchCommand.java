@@ -1,6 +1,8 @@
 package org.diffinv.bench;
 
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import org.diffinv.data.DataPaths;
 import org.diffinv.data.FashionMnist;
 import org.diffinv.notebook.Results;
 import org.diffinv.notebook.RunMode;
@@ -9,6 +11,7 @@ import org.diffinv.solvers.LatentPrior;
 import org.diffinv.solvers.LatentSolverRegistry;
 import tech.tablesaw.api.Table;
 
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 
@@ -40,7 +43,7 @@ public final class BenchCommand {
         }
         Bench bench = Bench.forMode(mode);
         String only = null;
-        java.nio.file.Path python = null;
+        Path python = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--mode" -> i++;
@@ -55,7 +58,7 @@ public final class BenchCommand {
                 case "--solvers" -> bench = bench.withSolvers(Arrays.asList(value(args, ++i, "--solvers").split(",")));
                 case "--steps" -> bench = bench.withMaxSteps(integer(value(args, ++i, "--steps"), "--steps"));
                 case "--task" -> bench = bench.withTask(value(args, ++i, "--task"));
-                case "--python" -> python = java.nio.file.Path.of(value(args, ++i, "--python"));
+                case "--python" -> python = Path.of(value(args, ++i, "--python"));
                 case "--only" -> {
                     only = value(args, ++i, "--only");
                     if (!List.of("network", "solvers", "memory", "threads", "profile", "torch-export", "torch")
@@ -104,7 +107,7 @@ public final class BenchCommand {
                 System.out.println("[kit] wrote " + results.saveCsv("profile-" + label + ".csv", pr));
             }
             if ("torch-export".equals(only) || "torch".equals(only)) { // not in the default set: PyTorch is optional
-                java.nio.file.Path dir = results.dir().resolve("torch-export");
+                Path dir = results.dir().resolve("torch-export");
                 int n = TorchReference.export(pixel, dir, m);
                 System.out.println("[kit] wrote " + n + " parameters, a seeded input and the kit's output to " + dir);
                 if ("torch".equals(only)) {
@@ -113,10 +116,11 @@ public final class BenchCommand {
                                 + "virtual environment with torch (see environment/bench/torch_eager.py)");
                     }
                     try (TorchReference.Reference ref = TorchReference.python(python,
-                            java.nio.file.Path.of("environment", "bench", "torch_eager.py"), dir)) {
-                        Table tt = TorchReference.pairs(pixel, new ai.djl.ndarray.types.Shape(pixel.config().inChannels(),
-                                        pixel.config().imageSize(), pixel.config().imageSize()), ref,
-                                bench.batches(), bench.threads(), bench.warmup(), bench.repeat(), m);
+                            DataPaths.home().resolve("environment/bench/torch_eager.py"), dir)) {
+                        Shape image = new Shape(pixel.config().inChannels(), pixel.config().imageSize(),
+                                pixel.config().imageSize());
+                        Table tt = TorchReference.pairs(pixel, image, ref, bench.batches(), bench.threads(),
+                                bench.warmup(), bench.repeat(), m);
                         System.out.println(tt.printAll());
                         System.out.println("[kit] wrote " + results.saveCsv("torch-" + label + ".csv", tt));
                     }

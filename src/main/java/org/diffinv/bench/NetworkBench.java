@@ -172,8 +172,7 @@ public final class NetworkBench {
     }
 
     /** One timed call at {@code threads} in a fresh sub-manager closed inside the timed region; nanoseconds. */
-    static long once(EpsPrior prior, Call call, Shape shape, NoiseSource noise, int threads,
-                             NDManager manager) {
+    static long once(EpsPrior prior, Call call, Shape shape, NoiseSource noise, int threads, NDManager manager) {
         JniUtils.setNumThreads(threads);
         NDManager s = manager.newSubManager();
         NDArray x = noise.normal(s, shape, DataType.FLOAT32);

@@ -1,10 +1,10 @@
 package org.diffinv.data;
 
 import ai.djl.ndarray.NDArray;
-import org.diffinv.util.HostArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.diffinv.diffusion.NoiseSource;
+import org.diffinv.util.HostArrays;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,9 +1,9 @@
 package org.diffinv.data;
 
 import ai.djl.ndarray.NDArray;
-import org.diffinv.util.HostArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import org.diffinv.util.HostArrays;
 
 import javax.imageio.ImageIO;
 import java.awt.Graphics2D;

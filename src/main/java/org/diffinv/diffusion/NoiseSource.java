@@ -1,10 +1,10 @@
 package org.diffinv.diffusion;
 
 import ai.djl.ndarray.NDArray;
-import org.diffinv.util.HostArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import org.diffinv.util.HostArrays;
 
 import java.util.SplittableRandom;
 

@@ -1,7 +1,6 @@
 package org.diffinv.experiments;
 
 import ai.djl.ndarray.NDArray;
-import org.diffinv.util.HostArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -51,6 +50,7 @@ import org.diffinv.solvers.Reconstruction;
 import org.diffinv.solvers.Run;
 import org.diffinv.solvers.Solver;
 import org.diffinv.solvers.TaskKind;
+import org.diffinv.util.HostArrays;
 import org.knowm.xchart.XYChart;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;

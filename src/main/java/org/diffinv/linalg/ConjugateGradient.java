@@ -1,9 +1,9 @@
 package org.diffinv.linalg;
 
 import ai.djl.ndarray.NDArray;
-import org.diffinv.util.HostArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import org.diffinv.util.HostArrays;
 
 import java.util.function.UnaryOperator;
 

@@ -1,7 +1,6 @@
 package org.diffinv.linalg;
 
 import ai.djl.ndarray.NDArray;
-import org.diffinv.util.HostArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -10,6 +9,7 @@ import org.apache.commons.math3.linear.MatrixUtils;
 import org.apache.commons.math3.linear.QRDecomposition;
 import org.apache.commons.math3.linear.RealMatrix;
 import org.apache.commons.math3.linear.SingularValueDecomposition;
+import org.diffinv.util.HostArrays;
 
 import java.util.function.UnaryOperator;
 

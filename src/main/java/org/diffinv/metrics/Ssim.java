@@ -1,10 +1,10 @@
 package org.diffinv.metrics;
 
-import org.diffinv.util.HostArrays;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
+import org.diffinv.util.HostArrays;
 
 /**
  * Structural similarity index (SSIM) per image, the standard definition of Wang, Bovik, Sheikh and Simoncelli,

@@ -1,10 +1,10 @@
 package org.diffinv.operators;
 
 import ai.djl.ndarray.NDArray;
-import org.diffinv.util.HostArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import org.diffinv.util.HostArrays;
 
 /**
  * An immutable binary inpainting mask, 1 where a pixel is observed and 0 where it is missing, of shape

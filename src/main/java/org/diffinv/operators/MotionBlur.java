@@ -1,11 +1,11 @@
 package org.diffinv.operators;
 
 import ai.djl.ndarray.NDArray;
-import org.diffinv.util.HostArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
+import org.diffinv.util.HostArrays;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

@@ -1,13 +1,13 @@
 package org.diffinv.operators;
 
 import ai.djl.ndarray.NDArray;
-import org.diffinv.util.HostArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.apache.commons.math3.linear.Array2DRowRealMatrix;
 import org.apache.commons.math3.linear.RealMatrix;
 import org.diffinv.linalg.Dense;
+import org.diffinv.util.HostArrays;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

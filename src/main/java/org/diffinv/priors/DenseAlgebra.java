@@ -1,7 +1,6 @@
 package org.diffinv.priors;
 
 import ai.djl.ndarray.NDArray;
-import org.diffinv.util.HostArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -178,11 +177,6 @@ final class DenseAlgebra {
                     + "); expected finite values");
         }
         return flat;
-    }
-
-    /** A constant array on {@code manager} of the given type (FLOAT32 or FLOAT64) from double data. */
-    static NDArray constant(NDManager manager, double[] data, Shape shape, DataType dataType) {
-        return HostArrays.of(manager, data, shape, dataType);
     }
 
     /** A matrix as row-major double data. */

@@ -1,7 +1,6 @@
 package org.diffinv.priors;
 
 import ai.djl.ndarray.NDArray;
-import org.diffinv.util.Scalars;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -11,6 +10,8 @@ import org.apache.commons.math3.linear.RealMatrix;
 import org.diffinv.diffusion.NoiseSchedule;
 import org.diffinv.diffusion.NoiseSource;
 import org.diffinv.operators.LinearOperator;
+import org.diffinv.util.HostArrays;
+import org.diffinv.util.Scalars;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -306,13 +307,13 @@ public final class GaussianMixturePrior implements EpsPrior {
         }
         NDManager manager = xt.getManager();
         DataType type = xt.getDataType();
-        NDArray diff = xt.reshape(1, n, d).sub(DenseAlgebra.constant(manager, shiftedMeans, new Shape(count, 1, d), type));
-        NDArray precisionDiff = diff.matMul(DenseAlgebra.constant(manager, precisions, new Shape(count, d, d), type));
+        NDArray diff = xt.reshape(1, n, d).sub(HostArrays.of(manager, shiftedMeans, new Shape(count, 1, d), type));
+        NDArray precisionDiff = diff.matMul(HostArrays.of(manager, precisions, new Shape(count, d, d), type));
         NDArray quadratic = diff.mul(precisionDiff).sum(new int[] {2});
         Terms terms = new Terms();
         terms.active = active;
         terms.precisionTimesDiff = precisionDiff;
-        terms.logits = Scalars.mul(quadratic, -0.5).add(DenseAlgebra.constant(manager, logConstants, new Shape(count, 1), type));
+        terms.logits = Scalars.mul(quadratic, -0.5).add(HostArrays.of(manager, logConstants, new Shape(count, 1), type));
         return terms;
     }
 
@@ -348,7 +349,7 @@ public final class GaussianMixturePrior implements EpsPrior {
                 out[n * d + i] = muK[i] + x[i];
             }
         }
-        return DenseAlgebra.constant(manager, out, components.get(0).batchShape(count), dataType);
+        return HostArrays.of(manager, out, components.get(0).batchShape(count), dataType);
     }
 
     private int drawComponent(double u) {

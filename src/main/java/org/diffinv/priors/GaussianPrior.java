@@ -1,7 +1,6 @@
 package org.diffinv.priors;
 
 import ai.djl.ndarray.NDArray;
-import org.diffinv.util.Scalars;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -14,6 +13,8 @@ import org.diffinv.diffusion.NoiseSchedule;
 import org.diffinv.diffusion.NoiseSource;
 import org.diffinv.operators.Checks;
 import org.diffinv.operators.LinearOperator;
+import org.diffinv.util.HostArrays;
+import org.diffinv.util.Scalars;
 
 /**
  * An exact Gaussian prior {@code x_0 ~ N(mu, Sigma)} on images of shape {@code (C, H, W)} (flattened to
@@ -222,9 +223,9 @@ public final class GaussianPrior implements EpsPrior {
             shiftedMean[i] = Math.sqrt(alphaBar) * mean[i];
             scale[i] = Math.sqrt(1 - alphaBar) / (alphaBar * spectrum.eigenvalues[i] + 1 - alphaBar);
         }
-        NDArray meanT = DenseAlgebra.constant(manager, shiftedMean, new Shape(dimension), type);
-        NDArray v = DenseAlgebra.constant(manager, eigenvectorsRowMajor, new Shape(dimension, dimension), type);
-        NDArray s = DenseAlgebra.constant(manager, scale, new Shape(dimension), type);
+        NDArray meanT = HostArrays.of(manager, shiftedMean, new Shape(dimension), type);
+        NDArray v = HostArrays.of(manager, eigenvectorsRowMajor, new Shape(dimension, dimension), type);
+        NDArray s = HostArrays.of(manager, scale, new Shape(dimension), type);
         // rows: eps^T = (x - sqrt(abar) mu)^T V diag(s) V^T, i.e. sqrt(1 - abar) Cov_t^{-1} (x - sqrt(abar) mu) in the
         // eigenbasis of Sigma: no O(d^3) work per call
         return xt.reshape(shape.get(0), dimension).sub(meanT).matMul(v).mul(s).matMul(v.transpose()).reshape(shape);
@@ -260,9 +261,9 @@ public final class GaussianPrior implements EpsPrior {
                     double lambda = Math.max(0, spectrum.eigenvalues[i]);
                     scale[i] = Math.sqrt(lambda / (lambda + sigma2));
                 }
-                NDArray mu = DenseAlgebra.constant(manager, mean, new Shape(dimension), type);
-                NDArray v = DenseAlgebra.constant(manager, eigenvectorsRowMajor, new Shape(dimension, dimension), type);
-                NDArray k = DenseAlgebra.constant(manager, scale, new Shape(dimension), type);
+                NDArray mu = HostArrays.of(manager, mean, new Shape(dimension), type);
+                NDArray v = HostArrays.of(manager, eigenvectorsRowMajor, new Shape(dimension, dimension), type);
+                NDArray k = HostArrays.of(manager, scale, new Shape(dimension), type);
                 NDArray centred = Scalars.div(xt.reshape(shape.get(0), dimension), Math.sqrt(alphaBar)).sub(mu);
                 return centred.matMul(v).mul(k).matMul(v.transpose()).add(mu).reshape(shape);
             }
@@ -330,7 +331,7 @@ public final class GaussianPrior implements EpsPrior {
                 out[n * dimension + i] = mean[i] + x[i];
             }
         }
-        return DenseAlgebra.constant(manager, out, batchShape(count), dataType);
+        return HostArrays.of(manager, out, batchShape(count), dataType);
     }
 
     /** The eigendecomposition of {@code Sigma}. */
@@ -438,8 +439,8 @@ public final class GaussianPrior implements EpsPrior {
         RealMatrix slope = g.multiply(matrix).multiply(jacobian);
         NDManager manager = xt.getManager();
         DataType type = xt.getDataType();
-        NDArray offsetArray = DenseAlgebra.constant(manager, offset.toArray(), new Shape(dimension), type);
-        NDArray slopeT = DenseAlgebra.constant(manager, DenseAlgebra.rowMajor(slope.transpose()),
+        NDArray offsetArray = HostArrays.of(manager, offset.toArray(), new Shape(dimension), type);
+        NDArray slopeT = HostArrays.of(manager, DenseAlgebra.rowMajor(slope.transpose()),
                 new Shape(dimension, dimension), type);
         return offsetArray.sub(xt.reshape(shape.get(0), dimension).matMul(slopeT)).reshape(shape);
     }

@@ -1,7 +1,6 @@
 package org.diffinv.priors;
 
 import ai.djl.ndarray.NDArray;
-import org.diffinv.util.HostArrays;
 import ai.djl.ndarray.types.Shape;
 import org.apache.commons.math3.linear.Array2DRowRealMatrix;
 import org.apache.commons.math3.linear.QRDecomposition;
@@ -9,6 +8,7 @@ import org.apache.commons.math3.linear.RealMatrix;
 import org.diffinv.diffusion.NoiseSource;
 import org.diffinv.operators.Checks;
 import org.diffinv.operators.LinearOperator;
+import org.diffinv.util.HostArrays;
 
 /**
  * A linear autoencoder, the exact setting of the latent solvers: {@code D(z) = W z} and {@code E(x) = V x} for dense

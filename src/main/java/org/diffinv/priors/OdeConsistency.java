@@ -1,12 +1,12 @@
 package org.diffinv.priors;
 
 import ai.djl.ndarray.NDArray;
-import org.diffinv.util.Scalars;
 import ai.djl.ndarray.NDManager;
 import org.diffinv.diffusion.DdimStep;
 import org.diffinv.diffusion.NoiseSchedule;
 import org.diffinv.diffusion.StepResult;
 import org.diffinv.diffusion.TimeGrid;
+import org.diffinv.util.Scalars;
 
 /**
  * The consistency function a perfect consistency model would learn, computed by integrating the prior's

@@ -1,7 +1,6 @@
 package org.diffinv.train;
 
 import ai.djl.ndarray.NDArray;
-import org.diffinv.util.HostArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -15,6 +14,7 @@ import org.diffinv.data.ShuffledBatches;
 import org.diffinv.diffusion.NoiseSource;
 import org.diffinv.nn.FeatureClassifier;
 import org.diffinv.nn.SeededInitializer;
+import org.diffinv.util.HostArrays;
 
 /**
  * Supervised training of the {@link FeatureClassifier} on Fashion-MNIST with the cross-entropy

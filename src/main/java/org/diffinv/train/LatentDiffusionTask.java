@@ -1,7 +1,6 @@
 package org.diffinv.train;
 
 import ai.djl.ndarray.NDArray;
-import org.diffinv.util.HostArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -22,6 +21,7 @@ import org.diffinv.nn.SeededInitializer;
 import org.diffinv.nn.UNet;
 import org.diffinv.nn.UNetConfig;
 import org.diffinv.priors.Autoencoder;
+import org.diffinv.util.HostArrays;
 
 import java.util.ArrayList;
 import java.util.List;

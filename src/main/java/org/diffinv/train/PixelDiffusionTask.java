@@ -1,7 +1,6 @@
 package org.diffinv.train;
 
 import ai.djl.ndarray.NDArray;
-import org.diffinv.util.HostArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -19,6 +18,7 @@ import org.diffinv.nn.SeededInitializer;
 import org.diffinv.nn.UNet;
 import org.diffinv.nn.ScheduleSpec;
 import org.diffinv.nn.UNetConfig;
+import org.diffinv.util.HostArrays;
 
 /**
  * Training of a pixel-space eps-prediction UNet on Fashion-MNIST with DDPM's simple loss (Ho et al. 2020,
