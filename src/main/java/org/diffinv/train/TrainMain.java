@@ -138,7 +138,8 @@ public final class TrainMain {
         System.out.println("training " + config.name() + " (" + config.task() + "), " + config.steps()
                 + " steps, batch " + config.batchSize() + ", seed " + config.seed() + "; work dir " + workDir);
         try (NDManager manager = NDManager.newBaseManager()) {
-            Trainer.Result r = new Trainer(config, task, workDir, System.out).withWarmStart(warm).run(manager, resume);
+            Trainer trainer = new Trainer(config, task, workDir, System.out).withWarmStart(warm);
+            Trainer.Result r = trainer.run(manager, resume);
             JsonObject meta = task.describe();
             task.exportFacts(r.emaModel(), manager).entrySet().forEach(e -> meta.add(e.getKey(), e.getValue()));
             JsonObject training = new JsonObject();
@@ -153,9 +154,8 @@ public final class TrainMain {
                     + System.getProperty("os.arch") + ", shared with other jobs");
             training.addProperty("exported", Instant.now().toString());
             training.add("config", config.toJson());
-            if (warm != null) {
-                training.addProperty("warmStartFrom", warm.name() + " (sha256 " + warm.sha256() + ", " + warm.step()
-                        + " steps): its EMA weights, fresh Adam moments and warm-up");
+            if (trainer.warmStartFrom() != null) { // also when a warm-started run was resumed
+                training.addProperty("warmStartFrom", trainer.warmStartFrom());
             }
             meta.add("training", training);
             String sha = ModelFiles.save(r.emaModel(), exportDir, config.name(), meta);

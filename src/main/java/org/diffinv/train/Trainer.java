@@ -74,6 +74,13 @@ public final class Trainer {
     private WarmStart warmStart;
     /** The loop step at which Adam's own step count was 0 (a warm start's first step; 0 otherwise). */
     private long adamStepOffset;
+    /** Where this run was warm-started from, in words (kept in the resumable state); null for a fresh run. */
+    private String warmStartFrom;
+
+    /** Where the last {@link #run} was warm-started from, in words, also after a resume; null for a fresh run. */
+    public String warmStartFrom() {
+        return warmStartFrom;
+    }
 
     /** This trainer, starting a new run from {@code from} (see the class comment); a resume takes precedence. */
     public Trainer withWarmStart(WarmStart from) {
@@ -122,6 +129,8 @@ public final class Trainer {
             start = warmStart.step();
             priorWall = warmStart.wallSeconds();
             adamStepOffset = start;
+            warmStartFrom = warmStart.name() + " (sha256 " + warmStart.sha256() + ", " + warmStart.step()
+                    + " steps): its EMA weights, fresh Adam moments and warm-up";
             log.printf("warm start of %s from the exported EMA weights of %s (%d steps, %.0f s): fresh Adam moments "
                     + "and warm-up, data schedule from step %d%n", config.name(), warmStart.name(), start, priorWall,
                     start);
@@ -146,6 +155,7 @@ public final class Trainer {
             // a warm-started run's Adam counts from its own first step, not from the loop's step index
             long adamOffset = state.has("adamOffset") ? state.get("adamOffset").getAsLong() : 0;
             adamStepOffset = adamOffset;
+            warmStartFrom = state.has("warmStartFrom") ? state.get("warmStartFrom").getAsString() : null;
             adam.restore(readList(manager, workDir.resolve("adam.ndlist")), start - adamOffset);
             if (Files.isRegularFile(workDir.resolve("task.ndlist"))) {
                 task.restore(model, readList(manager, workDir.resolve("task.ndlist")));
@@ -268,6 +278,9 @@ public final class Trainer {
             state.addProperty("avgLoss", avgLoss);
             state.addProperty("modelSha256", sha);
             state.addProperty("adamOffset", adamStepOffset);
+            if (warmStartFrom != null) {
+                state.addProperty("warmStartFrom", warmStartFrom);
+            }
             state.add("config", config.toJson());
             Path tmp = workDir.resolve("state.json.tmp");
             Files.writeString(tmp, ModelFiles.GSON.toJson(state) + "\n");

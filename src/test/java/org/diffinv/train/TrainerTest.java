@@ -24,6 +24,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -204,9 +205,13 @@ class TrainerTest {
             Trainer.Result stopped = new Trainer(config(5), new FixedBatchTask(), split, quiet).withWarmStart(warm)
                     .run(m, false);
             assertEquals(3, stopped.steps(), "one step after the warm start at step 2");
-            Trainer.Result resumed = new Trainer(config(5), new FixedBatchTask(), split, quiet).withWarmStart(warm)
-                    .run(m, true);
+            // resumed without naming the warm start again (as `--resume` does): the state carries it
+            Trainer resumer = new Trainer(config(5), new FixedBatchTask(), split, quiet);
+            Trainer.Result resumed = resumer.run(m, true);
             assertEquals(5, resumed.steps());
+            assertNotNull(resumer.warmStartFrom(), "a resumed warm-started run still names its warm start");
+            assertTrue(resumer.warmStartFrom().startsWith(warm.name() + " (sha256 " + warm.sha256()),
+                    resumer.warmStartFrom());
 
             Trainer.Result fresh = new Trainer(config(3), new FixedBatchTask(), dir.resolve("fresh"), quiet)
                     .run(m, false);
