@@ -57,8 +57,11 @@ import java.util.Set;
  * timed by the ledger as they ran) and only the backward parts from the unit costs: for a solver without VJPs it is
  * exact, wall time over the network time of that very solve.
  *
- * <p>The rows run at the bench's explicit thread count ({@link #withThreads}), with the solver API's batch-size
- * thread policy ({@link ThreadPolicy}) suspended.
+ * <p><b>Threads.</b> Each row runs at the thread count a solve of its batch size runs at through the solver API: the
+ * batch-size policy ({@link ThreadPolicy#threadsFor}) applied to the bench's configured count ({@link #withThreads}),
+ * so a batch-1 row on a 2-core machine runs on one thread, as every batch-1 solve does, and a batch-16 row on two.
+ * The unit costs are measured at that same count, and the table's {@code threads} column names it.
+ * {@link #atExactThreads()} measures every row at the configured count instead (for comparing thread counts).
  *
  * <p>Methods whose data-consistency step is operator work (DCDP's hundreds of gradient rounds per purification, CG
  * solves, ADMM) cannot reach a ratio near 1 by construction, so the table carries a second ratio,
@@ -93,6 +96,7 @@ public final class SolverBench {
     private final int warmup;
     private final int repeat;
     private final int threads;
+    private final boolean policy;
 
     /**
      * A harness on {@code task} with test images from {@code test}.
@@ -120,9 +124,10 @@ public final class SolverBench {
         this.warmup = warmup;
         this.repeat = repeat;
         this.threads = Integer.getInteger("ai.djl.pytorch.num_threads", Runtime.getRuntime().availableProcessors());
+        this.policy = true;
     }
 
-    private SolverBench(SolverBench b, int threads) {
+    private SolverBench(SolverBench b, int threads, boolean policy) {
         this.pixel = b.pixel;
         this.latent = b.latent;
         this.test = b.test;
@@ -131,22 +136,37 @@ public final class SolverBench {
         this.warmup = b.warmup;
         this.repeat = b.repeat;
         this.threads = threads;
+        this.policy = policy;
     }
 
     /**
-     * A copy that runs at {@code threads} torch intra-op threads. The default is the kit's configured count (the
+     * A copy configured for {@code count} torch intra-op threads, of which each row uses what the batch-size policy
+     * gives its batch (all of them with {@link #atExactThreads()}). The default is the kit's configured count (the
      * {@code ai.djl.pytorch.num_threads} property, else every core). The count is set on the calling thread for the
      * unit-cost measurements and the solves alike, and restored afterwards: OpenMP keeps it per calling thread, so
      * a count left by earlier work on another thread (a notebook kernel runs cells on several) never leaks in.
      */
     public SolverBench withThreads(int count) {
         NetworkBench.requireCounts(1, count, warmup, repeat);
-        return new SolverBench(this, count);
+        return new SolverBench(this, count, policy);
     }
 
-    /** The torch intra-op threads the solves and unit costs run at. */
+    /** A copy whose rows all run at the configured count, whatever their batch size (the policy not applied). */
+    public SolverBench atExactThreads() {
+        return new SolverBench(this, threads, false);
+    }
+
+    /** The configured torch intra-op thread count. */
     public int threads() {
         return threads;
+    }
+
+    /**
+     * The torch intra-op threads a row at {@code batch} and its unit costs run at: the policy's count for the batch
+     * (none when the policy is switched off by its setting, as for solves) unless {@link #atExactThreads()}.
+     */
+    public int threadsAt(int batch) {
+        return policy && ThreadPolicy.enabled() ? ThreadPolicy.threadsFor(batch, threads) : threads;
     }
 
     /** The unit costs, in milliseconds, that the overhead ratio divides by, measured at one batch size. */
@@ -211,11 +231,12 @@ public final class SolverBench {
         }
         Table table = newTable();
         int before = JniUtils.getNumThreads();
-        JniUtils.setNumThreads(threads);
-        // the rows are measured at this bench's explicit thread count: the solve's batch-size policy must not change it
+        // each batch size at the count the policy gives it (see the class comment), set here: the solve's own
+        // policy scope is suspended, so the units and the solve run at one count
         try (ThreadPolicy.Scope explicit = ThreadPolicy.suspend();
              Progress progress = Progress.start("bench", (long) solvers.size() * batches.length)) {
             for (int b : batches) {
+                JniUtils.setNumThreads(threadsAt(b));
                 boolean warm = warmup == 0;
                 for (String name : solvers) {
                     progress.setMessage(name + " / batch " + b);
@@ -241,9 +262,9 @@ public final class SolverBench {
 
     private UnitCosts pixelUnits(int batch, NDManager manager) {
         Shape single = new Shape(1, FashionMnist.SIZE, FashionMnist.SIZE);
-        double f = NetworkBench.time(pixel, single, NetworkBench.Call.FORWARD, batch, threads(), warmup, repeat,
+        double f = NetworkBench.time(pixel, single, NetworkBench.Call.FORWARD, batch, threadsAt(batch), warmup, repeat,
                 manager).medianMs();
-        double v = NetworkBench.time(pixel, single, NetworkBench.Call.FORWARD_BACKWARD, batch, threads(), warmup,
+        double v = NetworkBench.time(pixel, single, NetworkBench.Call.FORWARD_BACKWARD, batch, threadsAt(batch), warmup,
                 repeat, manager).medianMs();
         return withOperator(new UnitCosts(f, v), batch, manager);
     }
@@ -292,7 +313,7 @@ public final class SolverBench {
             throw new IllegalArgumentException("'" + label + "' is a latent solver: the bench needs the latent prior");
         }
         int before = JniUtils.getNumThreads();
-        JniUtils.setNumThreads(threads);
+        JniUtils.setNumThreads(threadsAt(batch));
         try (ThreadPolicy.Scope explicit = ThreadPolicy.suspend()) {
             measure(table, label, solver, batch, isLatent ? latentUnits(batch, manager) : pixelUnits(batch, manager),
                     manager);
@@ -332,7 +353,7 @@ public final class SolverBench {
             table.stringColumn("solver").append(name);
             table.stringColumn("space").append(isLatent ? "latent" : "pixel");
             table.intColumn("batch").append(batch);
-            table.intColumn("threads").append(threads);
+            table.intColumn("threads").append(threadsAt(batch));
             table.longColumn("nfe").append(c.nfe());
             table.longColumn("vjp").append(c.vjp());
             table.longColumn("operator calls").append(c.operatorCalls() + c.adjointCalls() + c.operatorVjps());
@@ -371,7 +392,8 @@ public final class SolverBench {
         int forwardOps = NetworkBench.profile(pixel, single, NetworkBench.Call.FORWARD, batch, manager).topLevel();
         int backwardOps = NetworkBench.profile(pixel, single, NetworkBench.Call.FORWARD_BACKWARD, batch, manager)
                 .topLevel() - forwardOps;
-        Table t = Table.create("engine calls outside the network (batch " + batch + ", " + threads + " threads; network: "
+        Table t = Table.create("engine calls outside the network (batch " + batch + ", " + threadsAt(batch)
+                        + " threads; network: "
                         + forwardOps + " per forward, " + backwardOps + " more per backward)",
                 StringColumn.create("solver"), IntColumn.create("batch"), LongColumn.create("nfe"),
                 LongColumn.create("vjp"), LongColumn.create("engine calls"), LongColumn.create("outside network"),
@@ -379,7 +401,7 @@ public final class SolverBench {
                 DoubleColumn.create("outside forward ms per NFE"), StringColumn.create("steps"),
                 StringColumn.create("most frequent calls"));
         int before = JniUtils.getNumThreads();
-        JniUtils.setNumThreads(threads);
+        JniUtils.setNumThreads(threadsAt(batch));
         try (ThreadPolicy.Scope explicit = ThreadPolicy.suspend()) {
             for (String name : solvers) {
                 if (LatentSolverRegistry.contains(name)) {

@@ -30,7 +30,8 @@ import java.nio.file.Path;
  * @param model task-specific architecture settings (classifier, autoencoder, prompt encoder)
  * @param lrSchedule "constant" (default when absent) or "cosine": after warm-up the learning rate follows
  *     {@code lr (1 + cos(pi (k - warmup) / (steps - warmup))) / 2} down to 0 at {@code steps} (so resuming
- *     with a different step count changes the remaining schedule)
+ *     with a different step count changes the remaining schedule); {@code k} counts this run's own updates, so a
+ *     run warm-started at step {@code s0} decays over its {@code steps - s0} updates, reaching 0 at {@code steps}
  */
 public record TrainConfig(String name, String task, long seed, int steps, int batchSize, double lr, int warmup,
                           double clipNorm, double emaDecay, int saveEvery, int logEvery, UNetConfig unet,

@@ -112,9 +112,6 @@ public final class Trainer {
         List<Parameter> params = new ArrayList<>();
         model.getParameters().forEach(p -> params.add(p.getValue()));
         Adam adam = new Adam(manager, params, config.lr(), config.warmup(), config.clipNorm());
-        if (config.lrSchedule().equals("cosine")) {
-            adam.withCosineDecay(config.steps());
-        }
         boolean resuming = resume && Files.isRegularFile(workDir.resolve("state.json"));
         long start = 0;
         double priorWall = 0;
@@ -161,6 +158,10 @@ public final class Trainer {
                 task.restore(model, readList(manager, workDir.resolve("task.ndlist")));
             }
             log.printf("resumed %s at step %d (%.0f s of training so far)%n", config.name(), start, priorWall);
+        }
+        if (config.lrSchedule().equals("cosine")) {
+            // Adam counts this run's own updates (from its warm start, if any), so the decay spans exactly those
+            adam.withCosineDecay(config.steps() - adamStepOffset);
         }
         ParameterStore ps = new ParameterStore(manager, false);
         long total = config.steps();

@@ -17,7 +17,8 @@ import ai.djl.pytorch.jni.JniUtils;
  * <p>The solver API applies it around every solve ({@code SolveContext}): the thread count is set on the calling
  * thread (OpenMP keeps it per thread) for the solve's forward and backward passes alike, and restored afterwards.
  * A configured count of 1 is never raised. The benches, which measure at explicit thread counts, run with the policy
- * {@link #suspend() suspended}; {@code -Ddiffinv.threadPolicy=off} (or the environment variable
+ * {@link #suspend() suspended} (the solver bench applies {@link #threadsFor} to each row itself, so its rows run
+ * where solves of their batch size run); {@code -Ddiffinv.threadPolicy=off} (or the environment variable
  * {@code DIFFINV_THREAD_POLICY=off}) switches it off everywhere.
  */
 public final class ThreadPolicy {
@@ -50,6 +51,16 @@ public final class ThreadPolicy {
 
     /** Whether the policy is on: not switched off by property or environment, and not suspended on this thread. */
     public static boolean active() {
+        return enabled() && !SUSPENDED.inside();
+    }
+
+    /**
+     * Whether the policy is switched on by its setting ({@code diffinv.threadPolicy} / {@code DIFFINV_THREAD_POLICY}
+     * absent or {@code batch}), whatever the calling thread's suspensions.
+     *
+     * @throws IllegalArgumentException naming the setting when it is neither {@code batch} nor {@code off}
+     */
+    public static boolean enabled() {
         String setting = System.getProperty("diffinv.threadPolicy", System.getenv("DIFFINV_THREAD_POLICY"));
         if (setting != null && !setting.isBlank() && !setting.equals("batch")) {
             if (setting.equals("off")) {
@@ -58,7 +69,7 @@ public final class ThreadPolicy {
             throw new IllegalArgumentException("diffinv.threadPolicy / DIFFINV_THREAD_POLICY must be 'batch' or 'off', "
                     + "got '" + setting + "'");
         }
-        return !SUSPENDED.inside();
+        return true;
     }
 
     /**

@@ -11,6 +11,7 @@ import org.diffinv.priors.GaussianPrior;
 import org.diffinv.solvers.Dps;
 import org.diffinv.solvers.SolverRegistry;
 import org.diffinv.solvers.TaskKind;
+import org.diffinv.util.ThreadPolicy;
 import org.junit.jupiter.api.Test;
 import tech.tablesaw.api.Table;
 
@@ -59,8 +60,9 @@ class BenchTest {
         NoiseSchedule s = NoiseSchedule.ddpmLinear();
         // a network with a known gradient: eps(x) = 2x
         EpsPrior doubling = EpsPrior.of(s, (x, t) -> x.mul(2));
-        int before = ai.djl.pytorch.jni.JniUtils.getNumThreads();
+        int before;
         try (NDManager m = NDManager.newBaseManager()) {
+            before = ai.djl.pytorch.jni.JniUtils.getNumThreads();
             Table t = NetworkBench.threadTable(doubling, new Shape(1, 8, 8), new int[] {1, 3}, 2, 1, 5, m);
             assertEquals(4, t.rowCount(), "two calls x two batch sizes");
             for (int r = 0; r < t.rowCount(); r++) {
@@ -124,6 +126,37 @@ class BenchTest {
         Cost c = new Cost(20, 0, 7, 3, 11, 2, 9, 0, 0, 0, 0, 1.0, 0.5, 0, 0, -1, ProcessMemory.Source.PROC_STATUS);
         assertEquals(7 * 0.5 + (3 + 11) * 0.75, u.operatorMs(c), 1e-12);
         assertEquals(20 * 10, u.expectedMs(c), 1e-12, "the network part is unchanged by the operator costs");
+    }
+
+    /**
+     * Rows run where solves of their batch size run: at batch 1 on one thread (the solver API's batch-size policy),
+     * at batch 8 on the configured two; {@code atExactThreads} measures both at two. The calling thread's count is
+     * restored after each row.
+     */
+    @Test
+    void rowsRunAtThePolicysThreadCountForTheirBatch() {
+        NoiseSchedule s = NoiseSchedule.ddpmLinear();
+        SolverBench bench = new SolverBench(EpsPrior.of(s, (x, t) -> x), null,
+                org.diffinv.data.FashionMnist.load(org.diffinv.data.FashionMnist.Split.TEST),
+                org.diffinv.experiments.Tasks.get("sr4-avgpool"), 5, 0, 1).withThreads(2);
+        assertEquals(1, bench.threadsAt(1));
+        assertEquals(1, bench.threadsAt(ThreadPolicy.SMALL_BATCH - 1));
+        assertEquals(2, bench.threadsAt(ThreadPolicy.SMALL_BATCH));
+        assertEquals(2, bench.atExactThreads().threadsAt(1));
+        assertEquals(2, bench.atExactThreads().threads());
+        Object pinv = SolverRegistry.paper("pinv", s, TaskKind.SUPER_RESOLUTION);
+        int before;
+        try (NDManager m = NDManager.newBaseManager()) {
+            before = ai.djl.pytorch.jni.JniUtils.getNumThreads();
+            Table t = SolverBench.newTable();
+            bench.append(t, "pinv", pinv, 1, m);
+            bench.append(t, "pinv", pinv, ThreadPolicy.SMALL_BATCH, m);
+            bench.atExactThreads().append(t, "pinv", pinv, 1, m);
+            assertEquals(1, t.intColumn("threads").getInt(0));
+            assertEquals(2, t.intColumn("threads").getInt(1));
+            assertEquals(2, t.intColumn("threads").getInt(2));
+        }
+        assertEquals(before, ai.djl.pytorch.jni.JniUtils.getNumThreads(), "the caller's thread count is restored");
     }
 
     @Test

@@ -177,6 +177,50 @@ class TrainerTest {
      * resumed equals the uninterrupted warm-started run, which needs Adam's own step count (warm-up, bias correction)
      * restored relative to the warm start, not to the loop's step index.
      */
+    /**
+     * A warm-started cosine run decays over its own updates: warm-started at step 2 of 8 with a warm-up of 2, its
+     * six updates follow {@code lr min(1, k/2)} then the cosine over updates 3..6, ending at exactly 0 (the bug this
+     * guards against decayed over all 8 loop steps, leaving a quarter of the peak rate at the end).
+     */
+    @Test
+    void aWarmStartedCosineRunDecaysToZeroOverItsOwnUpdates(@TempDir Path dir) throws Exception {
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+        try (NDManager m = NDManager.newBaseManager()) {
+            Trainer.Result first = new Trainer(config(2), new FixedBatchTask(), dir.resolve("first"), quiet)
+                    .run(m, false);
+            JsonObject meta = new JsonObject();
+            JsonObject training = new JsonObject();
+            training.addProperty("steps", first.steps());
+            training.addProperty("wallSeconds", 1.0);
+            training.add("config", config(2).toJson());
+            meta.add("training", training);
+            Path export = dir.resolve("export");
+            org.diffinv.nn.ModelFiles.save(first.emaModel(), export, "tiny", meta);
+            TrainConfig c = config(8);
+            TrainConfig cosine = new TrainConfig(c.name(), c.task(), c.seed(), 8, c.batchSize(), c.lr(), c.warmup(),
+                    c.clipNorm(), c.emaDecay(), c.saveEvery(), 1, c.unet(), c.schedule(), 0, null, "cosine");
+            ByteArrayOutputStream logged = new ByteArrayOutputStream();
+            new Trainer(cosine, new FixedBatchTask(), dir.resolve("run"), new PrintStream(logged, true))
+                    .withWarmStart(TrainMain.warmStart(export, "tiny", cosine)).run(m, false);
+            java.util.regex.Matcher lr = java.util.regex.Pattern.compile("step (\\d+)/8 .* lr (\\S+) ")
+                    .matcher(logged.toString());
+            double[] expected = new double[9];
+            for (int k = 1; k <= 6; k++) {
+                double warm = Math.min(1.0, k / 2.0);
+                double cos = k > 2 ? 0.5 * (1 + Math.cos(Math.PI * (k - 2) / 4.0)) : 1.0;
+                expected[k + 2] = 2e-3 * warm * cos;
+            }
+            int seen = 0;
+            while (lr.find()) {
+                int step = Integer.parseInt(lr.group(1));
+                assertEquals(expected[step], Double.parseDouble(lr.group(2)), 1e-2 * 2e-3 + 1e-12,
+                        "learning rate logged at step " + step);
+                seen++;
+            }
+            assertEquals(6, seen, "one log line per update of the warm-started run:\n" + logged);
+        }
+    }
+
     @Test
     void aWarmStartContinuesFromExportedWeightsAndResumesExactly(@TempDir Path dir) throws Exception {
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
