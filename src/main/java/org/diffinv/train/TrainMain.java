@@ -15,7 +15,8 @@ import java.time.Instant;
  * the EMA weights to {@code data/checkpoints/NAME.params} with the sidecar {@code NAME.json}.
  *
  * <p>{@code TrainMain NAME --evaluate [--samples N] [--ddim S]} measures the exported checkpoint and writes its
- * model card {@code data/checkpoints/NAME.md} (see {@link Evaluation}); {@code --guidance W} (default 3) is the
+ * model card {@code data/checkpoints/NAME.md} (see {@link Evaluation}), by default on 1000 samples of 20 DDIM steps
+ * (what every shipped card uses, so cards compare); {@code --guidance W} (default 3) is the
  * classifier-free guidance scale of the latent prior's second prompt-match measurement.
  *
  * <p>{@code --resume} continues from the last checkpoint; with {@code --steps N} at or below the checkpoint's step
@@ -43,7 +44,7 @@ public final class TrainMain {
         String warmFrom = null;
         boolean evaluate = false;
         int samples = 1000;
-        int ddim = 50;
+        int ddim = 20;
         double guidance = 3.0;
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
@@ -61,9 +62,9 @@ public final class TrainMain {
                     warmFrom = args[++i];
                 }
                 case "--evaluate" -> evaluate = true;
-                case "--samples" -> samples = Integer.parseInt(args[++i]);
-                case "--ddim" -> ddim = Integer.parseInt(args[++i]);
-                case "--guidance" -> guidance = Double.parseDouble(args[++i]);
+                case "--samples" -> samples = Integer.parseInt(value(args, i++, "a sample count"));
+                case "--ddim" -> ddim = Integer.parseInt(value(args, i++, "a DDIM step count"));
+                case "--guidance" -> guidance = Double.parseDouble(value(args, i++, "a guidance scale"));
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
                         + " (expected --steps N, --resume, --warm-start NAME, --evaluate, --samples N, --ddim S, --guidance W)");
             }
@@ -88,6 +89,14 @@ public final class TrainMain {
      * The warm start from the exported checkpoint {@code from}: its SHA-256, step count and wall time from its
      * sidecar; it must have been trained for the same task.
      */
+    /** The value after option {@code args[i]}, or an error naming the option and what it needs. */
+    private static String value(String[] args, int i, String what) {
+        if (i + 1 >= args.length) {
+            throw new IllegalArgumentException(args[i] + " needs " + what);
+        }
+        return args[i + 1];
+    }
+
     static Trainer.WarmStart warmStart(Path dir, String from, TrainConfig config) {
         JsonObject side = ModelFiles.readSidecar(dir, from);
         JsonObject training = side.has("training") ? side.getAsJsonObject("training") : null;
