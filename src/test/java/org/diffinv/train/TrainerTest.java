@@ -172,11 +172,22 @@ class TrainerTest {
     }
 
     /**
-     * A warm start begins from the exported EMA weights (so it differs from a fresh run), continues the data schedule
-     * at the exported step count, and is itself resumable exactly: a warm-started run stopped after its first step and
-     * resumed equals the uninterrupted warm-started run, which needs Adam's own step count (warm-up, bias correction)
-     * restored relative to the warm start, not to the loop's step index.
+     * Trains {@code config(2)} under {@code dir/first} and exports its EMA weights to {@code dir/export/tiny.*} with
+     * a sidecar that records {@code wallSeconds} of training, as {@code TrainMain} exports; returns the folder.
      */
+    private static Path exportTwoSteps(Path dir, NDManager m, PrintStream log, double wallSeconds) {
+        Trainer.Result first = new Trainer(config(2), new FixedBatchTask(), dir.resolve("first"), log).run(m, false);
+        JsonObject meta = new JsonObject();
+        JsonObject training = new JsonObject();
+        training.addProperty("steps", first.steps());
+        training.addProperty("wallSeconds", wallSeconds);
+        training.add("config", config(2).toJson());
+        meta.add("training", training);
+        Path export = dir.resolve("export");
+        org.diffinv.nn.ModelFiles.save(first.emaModel(), export, "tiny", meta);
+        return export;
+    }
+
     /**
      * A warm-started cosine run decays over its own updates: warm-started at step 2 of 8 with a warm-up of 2, its
      * six updates follow {@code lr min(1, k/2)} then the cosine over updates 3..6, ending at exactly 0 (the bug this
@@ -186,16 +197,7 @@ class TrainerTest {
     void aWarmStartedCosineRunDecaysToZeroOverItsOwnUpdates(@TempDir Path dir) throws Exception {
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
         try (NDManager m = NDManager.newBaseManager()) {
-            Trainer.Result first = new Trainer(config(2), new FixedBatchTask(), dir.resolve("first"), quiet)
-                    .run(m, false);
-            JsonObject meta = new JsonObject();
-            JsonObject training = new JsonObject();
-            training.addProperty("steps", first.steps());
-            training.addProperty("wallSeconds", 1.0);
-            training.add("config", config(2).toJson());
-            meta.add("training", training);
-            Path export = dir.resolve("export");
-            org.diffinv.nn.ModelFiles.save(first.emaModel(), export, "tiny", meta);
+            Path export = exportTwoSteps(dir, m, quiet, 1.0);
             TrainConfig c = config(8);
             TrainConfig cosine = new TrainConfig(c.name(), c.task(), c.seed(), 8, c.batchSize(), c.lr(), c.warmup(),
                     c.clipNorm(), c.emaDecay(), c.saveEvery(), 1, c.unet(), c.schedule(), 0, null, "cosine");
@@ -221,20 +223,17 @@ class TrainerTest {
         }
     }
 
+    /**
+     * A warm start begins from the exported EMA weights (so it differs from a fresh run), continues the data schedule
+     * at the exported step count, and is itself resumable exactly: a warm-started run stopped after its first step and
+     * resumed equals the uninterrupted warm-started run, which needs Adam's own step count (warm-up, bias correction)
+     * restored relative to the warm start, not to the loop's step index.
+     */
     @Test
     void aWarmStartContinuesFromExportedWeightsAndResumesExactly(@TempDir Path dir) throws Exception {
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
         try (NDManager m = NDManager.newBaseManager()) {
-            Trainer.Result first = new Trainer(config(2), new FixedBatchTask(), dir.resolve("first"), quiet)
-                    .run(m, false);
-            JsonObject meta = new JsonObject();
-            JsonObject training = new JsonObject();
-            training.addProperty("steps", first.steps());
-            training.addProperty("wallSeconds", 1.5);
-            training.add("config", config(2).toJson());
-            meta.add("training", training);
-            Path export = dir.resolve("export");
-            org.diffinv.nn.ModelFiles.save(first.emaModel(), export, "tiny", meta);
+            Path export = exportTwoSteps(dir, m, quiet, 1.5);
             Trainer.WarmStart warm = TrainMain.warmStart(export, "tiny", config(5));
             assertEquals(2, warm.step());
 
