@@ -70,9 +70,32 @@ public final class Evaluation {
 
     /** Evaluates checkpoint {@code name} in {@code dir} and writes its card. */
     public static void evaluate(Path dir, String name, Options opt) {
-        JsonObject side = ModelFiles.readSidecar(dir, name);
-        JsonObject before = side.deepCopy();
+        JsonObject before = ModelFiles.readSidecar(dir, name);
         before.remove("quality");
+        JsonObject q = measure(dir, name, opt);
+        JsonObject side = ModelFiles.readSidecar(dir, name);
+        JsonObject after = side.deepCopy();
+        after.remove("quality");
+        if (!after.equals(before)) {
+            throw new IllegalStateException("the sidecar of " + name + " changed during its evaluation; evaluation "
+                    + "writes only \"quality\" and the card");
+        }
+        side.add("quality", q);
+        try {
+            Files.writeString(ModelFiles.sidecarFile(dir, name), ModelFiles.GSON.toJson(side) + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        ModelCard.write(dir, name);
+        System.out.println("quality of " + name + ": " + q);
+    }
+
+    /**
+     * Measures checkpoint {@code name} in {@code dir} as {@link #evaluate} does and returns the quality block, writing
+     * nothing: for measuring at other sample seeds than the card's without touching the card.
+     */
+    public static JsonObject measure(Path dir, String name, Options opt) {
+        JsonObject side = ModelFiles.readSidecar(dir, name);
         String kind = side.get("kind").getAsString();
         JsonObject q = new JsonObject();
         long t0 = System.nanoTime();
@@ -109,21 +132,7 @@ public final class Evaluation {
             }
         }
         q.addProperty("evaluationSeconds", (System.nanoTime() - t0) / 1e9);
-        side = ModelFiles.readSidecar(dir, name);
-        JsonObject after = side.deepCopy();
-        after.remove("quality");
-        if (!after.equals(before)) {
-            throw new IllegalStateException("the sidecar of " + name + " changed during its evaluation; evaluation "
-                    + "writes only \"quality\" and the card");
-        }
-        side.add("quality", q);
-        try {
-            Files.writeString(ModelFiles.sidecarFile(dir, name), ModelFiles.GSON.toJson(side) + "\n");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        ModelCard.write(dir, name);
-        System.out.println("quality of " + name + ": " + q);
+        return q;
     }
 
     static int[] range(int n) {

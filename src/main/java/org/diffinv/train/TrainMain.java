@@ -16,8 +16,10 @@ import java.time.Instant;
  *
  * <p>{@code TrainMain NAME --evaluate [--samples N] [--ddim S]} measures the exported checkpoint and writes its
  * model card {@code data/checkpoints/NAME.md} (see {@link Evaluation}), by default on 1000 samples of 20 DDIM steps
- * (what every shipped card uses, so cards compare); {@code --guidance W} (default 3) is the
+ * (what every shipped card uses, so cards compare), at sample seed {@value #EVALUATION_SEED}; {@code --guidance W} (default 3) is the
  * classifier-free guidance scale of the latent prior's second prompt-match measurement.
+ * {@code TrainMain NAME --measure --seeds 7,11,13} measures the same way at each of those sample seeds and writes
+ * nothing (FD-kit on 1000 samples moves with the seed by as much as checkpoints differ: compare over several).
  *
  * <p>{@code --resume} continues from the last checkpoint; with {@code --steps N} at or below the checkpoint's step
  * it only exports what is there. To finish a running training early, create {@code data/cache/train/NAME/STOP}:
@@ -43,6 +45,8 @@ public final class TrainMain {
         boolean resume = false;
         String warmFrom = null;
         boolean evaluate = false;
+        boolean measure = false;
+        long[] seeds = {EVALUATION_SEED};
         int samples = 1000;
         int ddim = 20;
         double guidance = 3.0;
@@ -62,16 +66,34 @@ public final class TrainMain {
                     warmFrom = args[++i];
                 }
                 case "--evaluate" -> evaluate = true;
+                case "--measure" -> measure = true;
+                case "--seeds" -> seeds = seeds(value(args, i++, "a comma-separated list of sample seeds"));
                 case "--samples" -> samples = Integer.parseInt(value(args, i++, "a sample count"));
                 case "--ddim" -> ddim = Integer.parseInt(value(args, i++, "a DDIM step count"));
                 case "--guidance" -> guidance = Double.parseDouble(value(args, i++, "a guidance scale"));
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (expected --steps N, --resume, --warm-start NAME, --evaluate, --samples N, --ddim S, --guidance W)");
+                        + " (expected --steps N, --resume, --warm-start NAME, --evaluate, --measure, --seeds A,B,"
+                        + " --samples N, --ddim S, --guidance W)");
             }
         }
         Path home = DataPaths.home();
+        if (evaluate && measure) {
+            throw new IllegalArgumentException("--evaluate writes the card at seed " + EVALUATION_SEED
+                    + "; --measure writes nothing: give one of them");
+        }
+        if (seeds.length != 1 || seeds[0] != EVALUATION_SEED) {
+            if (!measure) {
+                throw new IllegalArgumentException("--seeds needs --measure (the card is always measured at seed "
+                        + EVALUATION_SEED + ")");
+            }
+        }
         if (evaluate) {
-            Evaluation.evaluate(DataPaths.checkpointsDir(), name, new Evaluation.Options(samples, ddim, 2024, guidance));
+            Evaluation.evaluate(DataPaths.checkpointsDir(), name,
+                    new Evaluation.Options(samples, ddim, EVALUATION_SEED, guidance));
+            return;
+        }
+        if (measure) {
+            measureSeeds(name, seeds, samples, ddim, guidance);
             return;
         }
         TrainConfig config = TrainConfig.read(home.resolve("environment/configs/" + name + ".json"));
@@ -89,6 +111,49 @@ public final class TrainMain {
      * The warm start from the exported checkpoint {@code from}: its SHA-256, step count and wall time from its
      * sidecar; it must have been trained for the same task.
      */
+    /** The sample seed of every model card's measurement. */
+    public static final long EVALUATION_SEED = 2024;
+
+    /**
+     * {@code --measure}: measures the exported checkpoint once per sample seed as {@code --evaluate} does, writing
+     * nothing, and prints each seed's quality and the mean, minimum and maximum of its FD-kit (and prompt match).
+     */
+    static void measureSeeds(String name, long[] seeds, int samples, int ddim, double guidance) {
+        java.util.Map<String, java.util.List<Double>> byKey = new java.util.LinkedHashMap<>();
+        for (long seed : seeds) {
+            com.google.gson.JsonObject q = Evaluation.measure(DataPaths.checkpointsDir(), name,
+                    new Evaluation.Options(samples, ddim, seed, guidance));
+            System.out.println("quality of " + name + " at seed " + seed + ": " + q);
+            for (String key : new String[] {"fdKit", "promptMatchShare", "promptMatchGuidedShare"}) {
+                if (q.has(key)) {
+                    byKey.computeIfAbsent(key, k -> new java.util.ArrayList<>()).add(q.get(key).getAsDouble());
+                }
+            }
+        }
+        byKey.forEach((key, v) -> System.out.printf("%s of %s over seeds %s: mean %.4f, min %.4f, max %.4f%n", key,
+                name, java.util.Arrays.toString(seeds), v.stream().mapToDouble(Double::doubleValue).average()
+                        .orElseThrow(), java.util.Collections.min(v), java.util.Collections.max(v)));
+    }
+
+    /** The seeds of {@code --seeds A,B,...}: at least one, distinct. */
+    static long[] seeds(String list) {
+        String[] parts = list.split(",");
+        long[] out = new long[parts.length];
+        java.util.Set<Long> seen = new java.util.HashSet<>();
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                out[i] = Long.parseLong(parts[i].trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--seeds expects comma-separated integers, got '" + parts[i]
+                        + "' in '" + list + "'");
+            }
+            if (!seen.add(out[i])) {
+                throw new IllegalArgumentException("--seeds lists seed " + out[i] + " twice in '" + list + "'");
+            }
+        }
+        return out;
+    }
+
     /** The value after option {@code args[i]}, or an error naming the option and what it needs. */
     private static String value(String[] args, int i, String what) {
         if (i + 1 >= args.length) {
