@@ -8,6 +8,12 @@ import org.diffinv.nn.ModelFiles;
 
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.DoubleSummaryStatistics;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The command line {@code TrainMain NAME [--steps N] [--resume]}: trains the run configured in
@@ -16,8 +22,8 @@ import java.time.Instant;
  *
  * <p>{@code TrainMain NAME --evaluate [--samples N] [--ddim S]} measures the exported checkpoint and writes its
  * model card {@code data/checkpoints/NAME.md} (see {@link Evaluation}), by default on 1000 samples of 20 DDIM steps
- * (what every shipped card uses, so cards compare), at sample seed {@value #EVALUATION_SEED}; {@code --guidance W} (default 3) is the
- * classifier-free guidance scale of the latent prior's second prompt-match measurement.
+ * (what every shipped card uses, so cards compare), at sample seed {@value #EVALUATION_SEED}; {@code --guidance W}
+ * (default 3) is the classifier-free guidance scale of the latent prior's second prompt-match measurement.
  * {@code TrainMain NAME --measure --seeds 7,11,13} measures the same way at each of those sample seeds and writes
  * nothing (FD-kit on 1000 samples moves with the seed by as much as checkpoints differ: compare over several).
  *
@@ -37,7 +43,8 @@ public final class TrainMain {
     /** Entry point; see the class comment. */
     public static void main(String[] args) {
         if (args.length < 1 || args[0].startsWith("-")) {
-            System.err.println("usage: TrainMain NAME [--steps N] [--resume]   (config: environment/configs/NAME.json)");
+            System.err.println("usage: TrainMain NAME [--steps N] [--resume | --warm-start FROM] | NAME --evaluate | NAME"
+                    + " --measure --seeds A,B   (config: environment/configs/NAME.json; see the README)");
             System.exit(2);
         }
         String name = args[0];
@@ -47,6 +54,7 @@ public final class TrainMain {
         boolean evaluate = false;
         boolean measure = false;
         long[] seeds = {EVALUATION_SEED};
+        boolean seedsGiven = false;
         int samples = 1000;
         int ddim = 20;
         double guidance = 3.0;
@@ -67,7 +75,10 @@ public final class TrainMain {
                 }
                 case "--evaluate" -> evaluate = true;
                 case "--measure" -> measure = true;
-                case "--seeds" -> seeds = seeds(value(args, i++, "a comma-separated list of sample seeds"));
+                case "--seeds" -> {
+                    seeds = seeds(value(args, i++, "a comma-separated list of sample seeds"));
+                    seedsGiven = true;
+                }
                 case "--samples" -> samples = Integer.parseInt(value(args, i++, "a sample count"));
                 case "--ddim" -> ddim = Integer.parseInt(value(args, i++, "a DDIM step count"));
                 case "--guidance" -> guidance = Double.parseDouble(value(args, i++, "a guidance scale"));
@@ -81,11 +92,9 @@ public final class TrainMain {
             throw new IllegalArgumentException("--evaluate writes the card at seed " + EVALUATION_SEED
                     + "; --measure writes nothing: give one of them");
         }
-        if (seeds.length != 1 || seeds[0] != EVALUATION_SEED) {
-            if (!measure) {
-                throw new IllegalArgumentException("--seeds needs --measure (the card is always measured at seed "
-                        + EVALUATION_SEED + ")");
-            }
+        if (seedsGiven && !measure) {
+            throw new IllegalArgumentException("--seeds needs --measure (the card is always measured at seed "
+                    + EVALUATION_SEED + ")");
         }
         if (evaluate) {
             Evaluation.evaluate(DataPaths.checkpointsDir(), name,
@@ -107,10 +116,6 @@ public final class TrainMain {
         train(config, home.resolve("data/cache/train/" + name), DataPaths.checkpointsDir(), resume, warm);
     }
 
-    /**
-     * The warm start from the exported checkpoint {@code from}: its SHA-256, step count and wall time from its
-     * sidecar; it must have been trained for the same task.
-     */
     /** The sample seed of every model card's measurement. */
     public static final long EVALUATION_SEED = 2024;
 
@@ -119,27 +124,26 @@ public final class TrainMain {
      * nothing, and prints each seed's quality and the mean, minimum and maximum of its FD-kit (and prompt match).
      */
     static void measureSeeds(String name, long[] seeds, int samples, int ddim, double guidance) {
-        java.util.Map<String, java.util.List<Double>> byKey = new java.util.LinkedHashMap<>();
+        Map<String, DoubleSummaryStatistics> byKey = new LinkedHashMap<>();
         for (long seed : seeds) {
-            com.google.gson.JsonObject q = Evaluation.measure(DataPaths.checkpointsDir(), name,
+            JsonObject q = Evaluation.measure(DataPaths.checkpointsDir(), name,
                     new Evaluation.Options(samples, ddim, seed, guidance));
             System.out.println("quality of " + name + " at seed " + seed + ": " + q);
             for (String key : new String[] {"fdKit", "promptMatchShare", "promptMatchGuidedShare"}) {
                 if (q.has(key)) {
-                    byKey.computeIfAbsent(key, k -> new java.util.ArrayList<>()).add(q.get(key).getAsDouble());
+                    byKey.computeIfAbsent(key, k -> new DoubleSummaryStatistics()).accept(q.get(key).getAsDouble());
                 }
             }
         }
         byKey.forEach((key, v) -> System.out.printf("%s of %s over seeds %s: mean %.4f, min %.4f, max %.4f%n", key,
-                name, java.util.Arrays.toString(seeds), v.stream().mapToDouble(Double::doubleValue).average()
-                        .orElseThrow(), java.util.Collections.min(v), java.util.Collections.max(v)));
+                name, Arrays.toString(seeds), v.getAverage(), v.getMin(), v.getMax()));
     }
 
     /** The seeds of {@code --seeds A,B,...}: at least one, distinct. */
     static long[] seeds(String list) {
         String[] parts = list.split(",");
         long[] out = new long[parts.length];
-        java.util.Set<Long> seen = new java.util.HashSet<>();
+        Set<Long> seen = new HashSet<>();
         for (int i = 0; i < parts.length; i++) {
             try {
                 out[i] = Long.parseLong(parts[i].trim());
@@ -162,6 +166,10 @@ public final class TrainMain {
         return args[i + 1];
     }
 
+    /**
+     * The warm start from the exported checkpoint {@code from}: its SHA-256, step count and wall time from its
+     * sidecar; it must have been trained for the same task.
+     */
     static Trainer.WarmStart warmStart(Path dir, String from, TrainConfig config) {
         JsonObject side = ModelFiles.readSidecar(dir, from);
         JsonObject training = side.has("training") ? side.getAsJsonObject("training") : null;

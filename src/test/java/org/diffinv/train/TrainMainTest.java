@@ -28,7 +28,8 @@ class TrainMainTest {
         org.junit.jupiter.api.Assertions.assertArrayEquals(new long[] {7, 11, 13}, TrainMain.seeds("7, 11,13"));
         assertEquals("--seeds expects comma-separated integers, got 'x' in '7,x'",
                 rejected("pixel-unet", "--measure", "--seeds", "7,x"));
-        assertEquals("--seeds lists seed 7 twice in '7,11,7'", rejected("pixel-unet", "--measure", "--seeds", "7,11,7"));
+        assertEquals("--seeds lists seed 7 twice in '7,11,7'",
+                rejected("pixel-unet", "--measure", "--seeds", "7,11,7"));
         assertEquals("--seeds needs --measure (the card is always measured at seed 2024)",
                 rejected("pixel-unet", "--evaluate", "--seeds", "7"));
         assertTrue(rejected("pixel-unet", "--evaluate", "--measure").contains("give one of them"));
