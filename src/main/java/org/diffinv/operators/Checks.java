@@ -108,6 +108,32 @@ public final class Checks {
     }
 
     /**
+     * Checks the arguments of a linear operator's vector-Jacobian product {@code op.vjp(x, v) = A^T v}: {@code x} is a
+     * non-empty FLOAT32/FLOAT64 image batch {@code (N, C, H, W)} the operator accepts, and the cotangent {@code v} is a
+     * finite FLOAT32/FLOAT64 tensor of exactly the shape {@code op.outputShape(x.getShape())}. Unlike
+     * {@link #requireVjpArguments}, {@code x}'s values are not scanned: {@code A^T v} does not read them, so a
+     * non-finite {@code x} cannot reach the result, and the linear-tier solvers' inner loops (DCDP's and DAPS's
+     * gradient steps, one VJP at a point {@code apply} has just checked) save one reduction and read-back per step.
+     *
+     * @throws IllegalArgumentException naming the operator, the bad shape, type or value and the expected one
+     */
+    public static void requireLinearVjpArguments(LinearOperator op, NDArray x, NDArray v) {
+        String who = op.name();
+        if (x == null) {
+            throw new IllegalArgumentException(who + ": vjp point x is null");
+        }
+        Shape shape = x.getShape();
+        requireRank4(shape, who, "vjp point x");
+        for (int i = 0; i < 4; i++) {
+            if (shape.get(i) < 1) {
+                throw new IllegalArgumentException(who + ": vjp point x has an empty axis, shape " + shape);
+            }
+        }
+        requireFloat(x, who, "vjp point x");
+        requireCotangent(who, op.outputShape(shape), v);
+    }
+
+    /**
      * Checks the arguments of a vector-Jacobian product {@code op.vjp(x, v)}: {@code x} is an image batch the
      * operator accepts ({@link #requireImage}, and {@code op.outputShape(x.getShape())} defined), and the
      * cotangent {@code v} is a finite FLOAT32/FLOAT64 tensor of exactly the measurement shape
@@ -119,7 +145,10 @@ public final class Checks {
     public static void requireVjpArguments(Operator op, NDArray x, NDArray v) {
         String who = op.name();
         requireImage(x, who, "vjp point x");
-        Shape expected = op.outputShape(x.getShape());
+        requireCotangent(who, op.outputShape(x.getShape()), v);
+    }
+
+    private static void requireCotangent(String who, Shape expected, NDArray v) {
         if (v == null) {
             throw new IllegalArgumentException(who + ": vjp vector v is null; expected shape " + expected);
         }
@@ -128,14 +157,18 @@ public final class Checks {
         requireFinite(v, who, "vjp vector v");
     }
 
-    /** A scalar tensor's value as a double: read directly for FLOAT32 and FLOAT64, converted otherwise. */
+    /**
+     * A scalar tensor's value as a double: read directly for FLOAT32 and FLOAT64, converted otherwise. Read through
+     * {@code toDoubleArray} / {@code toFloatArray}, not {@code getDouble} / {@code getFloat}: DJL's scalar getters
+     * index the tensor first, one more engine call ({@code clone}) per read, and every finiteness check reads one.
+     */
     private static double readScalar(NDArray scalar) {
         DataType t = scalar.getDataType();
         if (t == DataType.FLOAT64) {
-            return scalar.getDouble();
+            return scalar.toDoubleArray()[0];
         }
         if (t == DataType.FLOAT32) {
-            return scalar.getFloat();
+            return scalar.toFloatArray()[0];
         }
         try (NDArray d = scalar.toType(DataType.FLOAT64, false)) {
             return d.getDouble();

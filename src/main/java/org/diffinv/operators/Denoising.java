@@ -37,6 +37,13 @@ public final class Denoising implements SvdOperator {
         return TapedCopy.of(y);
     }
 
+    /** {@code v} (a copy) after the linear tier's VJP checks, without the adjoint's second scan of {@code v}. */
+    @Override
+    public NDArray vjp(NDArray x, NDArray v) {
+        Checks.requireLinearVjpArguments(this, x, v);
+        return TapedCopy.of(v);
+    }
+
     @Override
     public NDArray vt(NDArray x) {
         return apply(x);

@@ -51,6 +51,10 @@ public final class Inpainting implements SvdOperator {
 
     private NDArray multiply(NDArray x, String what) {
         Checks.requireImage(x, name(), what);
+        return masked(x);
+    }
+
+    private NDArray masked(NDArray x) {
         mask.requireCompatible(x.getShape(), name());
         try (NDArray m = mask.toTensor(x.getManager(), x.getDataType())) {
             return x.mul(m);
@@ -65,6 +69,13 @@ public final class Inpainting implements SvdOperator {
     @Override
     public NDArray adjoint(NDArray y) {
         return multiply(y, "measurement");
+    }
+
+    /** {@code M v} after the linear tier's VJP checks, without the adjoint's second scan of {@code v}. */
+    @Override
+    public NDArray vjp(NDArray x, NDArray v) {
+        Checks.requireLinearVjpArguments(this, x, v);
+        return masked(v);
     }
 
     @Override

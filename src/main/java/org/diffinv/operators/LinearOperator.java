@@ -18,15 +18,17 @@ public interface LinearOperator extends Operator {
     NDArray adjoint(NDArray y);
 
     /**
-     * The vector-Jacobian product of a linear operator, which is the adjoint: {@code (dA/dx)^T v = A^T v}.
+     * The vector-Jacobian product of a linear operator, which is the adjoint: {@code (dA/dx)^T v = A^T v}. The point
+     * {@code x} fixes the shapes only; its values are not read, so they are not scanned for finiteness (the forward
+     * tier's contract otherwise; {@link Checks#requireLinearVjpArguments}). The kit's operators override this to skip
+     * the adjoint's second check of {@code v}; the result is {@code adjoint(v)} exactly.
      *
-     * @throws IllegalArgumentException when {@code x} is not a finite FLOAT32/FLOAT64 image batch
-     *     {@code (N, C, H, W)} the operator accepts, or {@code v} does not have the shape
-     *     {@code outputShape(x.getShape())} (checked by {@link Checks#requireVjpArguments})
+     * @throws IllegalArgumentException when {@code x} is not a FLOAT32/FLOAT64 image batch {@code (N, C, H, W)} the
+     *     operator accepts, or {@code v} is not a finite tensor of the shape {@code outputShape(x.getShape())}
      */
     @Override
     default NDArray vjp(NDArray x, NDArray v) {
-        Checks.requireVjpArguments(this, x, v);
+        Checks.requireLinearVjpArguments(this, x, v);
         return adjoint(v);
     }
 

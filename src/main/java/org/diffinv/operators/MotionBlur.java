@@ -121,7 +121,19 @@ public final class MotionBlur implements LinearOperator {
 
     @Override
     public NDArray adjoint(NDArray y) {
-        Shape shape = Checks.requireImage(y, name(), "measurement");
+        Checks.requireImage(y, name(), "measurement");
+        return adjointOf(y);
+    }
+
+    /** {@code A^T v} after the linear tier's VJP checks, without the adjoint's second scan of {@code v}. */
+    @Override
+    public NDArray vjp(NDArray x, NDArray v) {
+        Checks.requireLinearVjpArguments(this, x, v);
+        return adjointOf(v);
+    }
+
+    private NDArray adjointOf(NDArray y) {
+        Shape shape = y.getShape();
         outputShape(shape);
         int n = (int) shape.get(0);
         int c = (int) shape.get(1);

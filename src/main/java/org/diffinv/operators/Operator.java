@@ -35,7 +35,8 @@ public interface Operator {
      * @param v the cotangent, of shape {@code outputShape(x.getShape())}
      * @throws IllegalArgumentException naming the bad value and the expectation when {@code x} is not a finite
      *     image batch or {@code v} has another shape or non-finite entries (every implementation checks with
-     *     {@link Checks#requireVjpArguments} before any work)
+     *     {@link Checks#requireVjpArguments} before any work; the linear tier, whose VJP does not read {@code x}'s
+     *     values, checks {@code x}'s shape and type only: {@link Checks#requireLinearVjpArguments})
      */
     NDArray vjp(NDArray x, NDArray v);
 

@@ -243,6 +243,17 @@ public final class SeparableOperator implements SvdOperator {
     @Override
     public NDArray adjoint(NDArray y) {
         Checks.requireImage(y, name, "measurement");
+        return adjointOf(y);
+    }
+
+    /** {@code A^T v} after the linear tier's VJP checks, without the adjoint's second scan of {@code v}. */
+    @Override
+    public NDArray vjp(NDArray x, NDArray v) {
+        Checks.requireLinearVjpArguments(this, x, v);
+        return adjointOf(v);
+    }
+
+    private NDArray adjointOf(NDArray y) {
         Plan p = planForMeasurement(y.getShape());
         return sandwich(y, p.rtFlat, p.h, p.m, p.cFlat, p.n, p.w);
     }

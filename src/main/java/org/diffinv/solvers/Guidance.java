@@ -125,7 +125,7 @@ public final class Guidance {
             }
             double value;
             try (NDArray d = loss.stopGradient().toType(DataType.FLOAT64, true)) {
-                value = d.getDouble();
+                value = d.toDoubleArray()[0]; // not getDouble(): DJL indexes (one more engine call) before reading
             }
             gc.backward(loss);
             return value;

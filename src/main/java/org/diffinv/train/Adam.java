@@ -109,7 +109,7 @@ public final class Adam {
                 grads.add(g);
                 NDArray g2 = g.square().sum();
                 g2.attach(s);
-                sq += g2.getFloat();
+                sq += g2.toFloatArray()[0]; // not getFloat(), which indexes (one engine call) first
             }
             double norm = Math.sqrt(sq);
             if (!Double.isFinite(norm)) {

@@ -184,7 +184,7 @@ public final class Trainer {
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                         NDArray loss = task.loss(model, ps, s, step, rng);
                         gc.backward(loss);
-                        lastLoss = loss.getFloat();
+                        lastLoss = loss.toFloatArray()[0];
                     }
                 }
                 if (!Double.isFinite(lastLoss)) {

@@ -92,6 +92,48 @@ class BadInputTest {
         assertMessage(() -> op.vjp(rank3, v), "vjp point x must have rank 4 (N, C, H, W), got shape " + rank3.getShape());
     }
 
+    static Stream<OperatorRegistry.Config> linear() {
+        return OperatorRegistry.linear();
+    }
+
+    static Stream<OperatorRegistry.Config> nonlinear() {
+        return OperatorRegistry.forward().filter(cfg -> !(cfg.create() instanceof LinearOperator));
+    }
+
+    /**
+     * A linear operator's VJP is {@code A^T v} whatever {@code x} holds: its shape and type are checked, its values are
+     * not read, so a NaN in {@code x} neither fails nor reaches the result (exactly {@code adjoint(v)}); an integer
+     * {@code x} is refused by name.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("linear")
+    void linearVjpChecksThePointsShapeAndTypeButNotItsValues(OperatorRegistry.Config cfg) {
+        LinearOperator op = (LinearOperator) cfg.create();
+        Shape in = cfg.inputShape();
+        double[] values = randn(manager, in, 21).toDoubleArray();
+        values[0] = Double.NaN;
+        NDArray x = manager.create(values, in);
+        NDArray v = randn(manager, op.outputShape(in), 22);
+        try (NDArray g = op.vjp(x, v); NDArray adj = op.adjoint(v)) {
+            assertEquals(0.0, g.sub(adj).abs().max().getDouble());
+        }
+        NDArray ints = randn(manager, in, 23).toType(DataType.INT32, false);
+        assertMessage(() -> op.vjp(ints, v), op.name() + ": vjp point x must be FLOAT32 or FLOAT64, got INT32");
+    }
+
+    /** A nonlinear operator's VJP reads {@code x}, so it refuses a non-finite one, naming the count. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("nonlinear")
+    void nonlinearVjpRefusesANonFinitePoint(OperatorRegistry.Config cfg) {
+        Operator op = cfg.create();
+        Shape in = cfg.inputShape();
+        double[] values = randn(manager, in, 24).toDoubleArray();
+        values[2] = Double.POSITIVE_INFINITY;
+        NDArray x = manager.create(values, in);
+        NDArray v = randn(manager, op.outputShape(in), 25);
+        assertMessage(() -> op.vjp(x, v), "vjp point x of shape " + in + " contains 0 NaN and 1 infinite values");
+    }
+
     /** The reported case: a motion blur's VJP with a (1, 1, 24, 40) v at a (3, 3, 19, 27) x. */
     @Test
     void motionBlurVjpChecksTheCotangentShape() {
