@@ -156,6 +156,17 @@ public record Bench(RunMode mode, int warmup, int repeat, int[] batches, int[] t
     }
 
     /**
+     * Memory over many steps for every solver of this bench ({@link SolverBench#memory}) at the smallest batch:
+     * {@code solves} back-to-back bench solves each (the step budget applied), pixel and latent.
+     */
+    public Table solverMemory(EpsPrior pixel, LatentPrior latent, FashionMnist test, int solves, NDManager manager) {
+        boolean needsLatent = solvers.stream().anyMatch(LatentSolverRegistry::contains);
+        SolverBench bench = new SolverBench(pixel, needsLatent ? latent : null, test, Tasks.get(task), maxSteps,
+                warmup, repeat).withThreads(java.util.Arrays.stream(threads).max().orElseThrow());
+        return bench.memory(solvers, java.util.Arrays.stream(batches).min().orElseThrow(), solves, manager);
+    }
+
+    /**
      * The thread-policy table ({@link NetworkBench#threadTable}): 1 torch thread against the largest of this
      * bench's thread counts, paired and interleaved, at every batch size, with {@code repeat} pairs.
      */

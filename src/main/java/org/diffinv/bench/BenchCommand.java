@@ -21,9 +21,11 @@ import java.util.List;
  *
  * <pre>
  *   bench [--mode smoke|quick|full] [--warmup W] [--repeat R] [--batch 1,16] [--threads 1,2] [--solvers a,b]
- *         [--steps N] [--task T] [--only network|solvers|memory|threads|profile|torch-export|torch]
- *         [--python PATH]
+ *         [--steps N] [--task T]
+ *         [--only network|solvers|memory|memory-solvers|threads|profile|torch-export|torch] [--python PATH]
  * </pre>
+ * {@code --only memory-solvers} runs every bench solver's budgeted solve back to back until the memory check's step
+ * count is reached ({@code memorySteps / steps} solves, at least 10; {@link SolverBench#memory}) at the smallest batch.
  * {@code --only torch-export} writes the pixel network for {@code environment/bench/torch_eager.py} (the PyTorch-eager
  * reference, see {@link TorchReference}) under {@code results/bench/torch-export/}; {@code --only torch --python PATH}
  * exports it too and runs the paired comparison against that script under the given Python (one with torch).
@@ -61,10 +63,10 @@ public final class BenchCommand {
                 case "--python" -> python = Path.of(value(args, ++i, "--python"));
                 case "--only" -> {
                     only = value(args, ++i, "--only");
-                    if (!List.of("network", "solvers", "memory", "threads", "profile", "torch-export", "torch")
-                            .contains(only)) {
-                        throw new IllegalArgumentException("--only takes network, solvers, memory, threads, profile, "
-                                + "torch-export or torch, got '" + only + "'");
+                    if (!List.of("network", "solvers", "memory", "memory-solvers", "threads", "profile", "torch-export",
+                            "torch").contains(only)) {
+                        throw new IllegalArgumentException("--only takes network, solvers, memory, memory-solvers, "
+                                + "threads, profile, torch-export or torch, got '" + only + "'");
                     }
                 }
                 default -> throw new IllegalArgumentException("unknown option '" + args[i] + "' for bench (expected "
@@ -100,6 +102,14 @@ public final class BenchCommand {
                 }
                 System.out.println("[kit] wrote " + results.savePng("overhead-" + label + ".png",
                         Bench.overheadChart(sol)));
+            }
+            if ("memory-solvers".equals(only)) { // not in the default set: minutes per solver
+                LatentPrior latent = bench.solvers().stream().anyMatch(LatentSolverRegistry::contains)
+                        ? LatentPrior.shipped(m, "") : null;
+                int solves = Math.max(10, bench.maxSteps() == 0 ? 10 : bench.memorySteps() / bench.maxSteps());
+                Table ms = bench.solverMemory(pixel, latent, test, solves, m);
+                System.out.println(ms.printAll());
+                System.out.println("[kit] wrote " + results.saveCsv("memory-solvers-" + label + ".csv", ms));
             }
             if ("profile".equals(only)) { // not in the default set: where a short solve's time outside the network goes
                 Table pr = bench.solverProfile(pixel, test, m);

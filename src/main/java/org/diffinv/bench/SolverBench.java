@@ -12,6 +12,7 @@ import org.diffinv.diffusion.TimeGrid;
 import org.diffinv.experiments.ExperimentRunner;
 import org.diffinv.experiments.Task;
 import org.diffinv.metrics.Cost;
+import org.diffinv.metrics.ProcessMemory;
 import org.diffinv.notebook.Progress;
 import org.diffinv.operators.Operator;
 import org.diffinv.priors.EpsPrior;
@@ -377,6 +378,94 @@ public final class SolverBench {
             table.doubleColumn("psnr").append(psnr);
             table.stringColumn("steps").append(steps);
         }
+    }
+
+    /**
+     * Memory over many solver steps, for every named solver (pixel or latent) at {@code batch}: its bench solve (the
+     * step budget applied) run {@code solves} times back to back on one problem after one warm-up solve, so that
+     * {@code solves} x the solve's steps is a long run (40 solves of a 25-step budget: 1,000 steps). Read after the
+     * warm-up, after the first tenth of the solves and after the last, each after a forced GC (Java-side noise
+     * reaches the engine through direct buffers only a GC frees): resident memory outside the Java heap (native
+     * tensors, direct buffers, JVM code; all of VmRSS where /proc gives no split) and the live engine arrays of the
+     * problem's manager and its open sub-managers. A solve that kept anything per step or per solve on a long-lived
+     * manager grows both; a flat run keeps the live count exactly. Columns: solver, space, batch, solves, nfe per
+     * solve, steps, non-heap RSS MB after the first tenth and at the end, growth %, live arrays after the warm-up and
+     * at the end, seconds.
+     */
+    public Table memory(List<String> solvers, int batch, int solves, NDManager manager) {
+        if (solves < 10) {
+            throw new IllegalArgumentException("the memory check needs at least 10 solves per solver, got " + solves);
+        }
+        Table t = Table.create("memory over " + solves + " solves per solver (batch " + batch + ")",
+                StringColumn.create("solver"), StringColumn.create("space"), IntColumn.create("batch"),
+                IntColumn.create("solves"), LongColumn.create("nfe per solve"), StringColumn.create("steps"),
+                DoubleColumn.create("RSS MB after " + solves / 10 + " solves"), DoubleColumn.create("RSS MB at the end"),
+                DoubleColumn.create("growth %"), IntColumn.create("live arrays after warm-up"),
+                IntColumn.create("live arrays at the end"), DoubleColumn.create("seconds"));
+        int before = JniUtils.getNumThreads();
+        JniUtils.setNumThreads(threadsAt(batch));
+        try (ThreadPolicy.Scope explicit = ThreadPolicy.suspend();
+             Progress progress = Progress.start("memory", (long) solvers.size() * solves)) {
+            for (String name : solvers) {
+                boolean isLatent = LatentSolverRegistry.contains(name);
+                if (isLatent && latent == null) {
+                    throw new IllegalArgumentException("'" + name + "' is a latent solver: the bench needs the latent "
+                            + "prior for it");
+                }
+                Object solver = isLatent
+                        ? budget(LatentSolverRegistry.paper(name, latent.eps().schedule(), task.kind()),
+                                latent.eps().schedule())
+                        : budget(SolverRegistry.paper(name, pixel.schedule(), task.kind()), pixel.schedule());
+                progress.setMessage(name);
+                try (NDManager s = manager.newSubManager()) {
+                    Problem<Operator> problem = problem(testBatch(batch, s));
+                    java.util.function.Supplier<Cost> once = () -> {
+                        try (Reconstruction r = isLatent
+                                ? ((LatentSolver<?>) solver).solveAny(problem, latent, Run.seeded(1))
+                                : ((Solver<?>) solver).solveAny(problem, pixel, Run.seeded(1))) {
+                            return r.cost();
+                        }
+                    };
+                    Cost first = once.get();
+                    ProcessMemory.settle();
+                    int liveStart = ProcessMemory.liveArrays(s);
+                    double early = 0;
+                    long t0 = System.nanoTime();
+                    for (int k = 1; k <= solves; k++) {
+                        once.get();
+                        progress.step();
+                        if (k == solves / 10) {
+                            ProcessMemory.settle();
+                            early = nonHeapRssMb();
+                        }
+                    }
+                    double seconds = (System.nanoTime() - t0) / 1e9;
+                    ProcessMemory.settle();
+                    double end = nonHeapRssMb();
+                    t.stringColumn("solver").append(name);
+                    t.stringColumn("space").append(isLatent ? "latent" : "pixel");
+                    t.intColumn("batch").append(batch);
+                    t.intColumn("solves").append(solves);
+                    t.longColumn("nfe per solve").append(first.nfe());
+                    t.stringColumn("steps").append(describe(solver));
+                    t.doubleColumn("RSS MB after " + solves / 10 + " solves").append(early);
+                    t.doubleColumn("RSS MB at the end").append(end);
+                    t.doubleColumn("growth %").append(100 * (end / early - 1));
+                    t.intColumn("live arrays after warm-up").append(liveStart);
+                    t.intColumn("live arrays at the end").append(ProcessMemory.liveArrays(s));
+                    t.doubleColumn("seconds").append(seconds);
+                }
+            }
+        } finally {
+            JniUtils.setNumThreads(before);
+        }
+        return t;
+    }
+
+    /** Resident memory outside the Java heap where /proc splits it, else all of VmRSS, MB. */
+    private static double nonHeapRssMb() {
+        return ProcessMemory.residentSplit().map(ProcessMemory.ResidentSplit::nonHeapRssMb)
+                .orElseGet(ProcessMemory::rssMb);
     }
 
     /**

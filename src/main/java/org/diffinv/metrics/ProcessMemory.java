@@ -165,6 +165,23 @@ public final class ProcessMemory {
     }
 
     /**
+     * Two forced garbage collections with a 50 ms pause each, before a memory reading: the kit's noise is drawn on the
+     * Java side and reaches the engine through direct buffers that only a GC frees, so without this a reading moves
+     * with the GC's timing.
+     */
+    public static void settle() {
+        for (int i = 0; i < 2; i++) {
+            System.gc();
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /**
      * The number of live (not closed) NDArrays owned by {@code manager} and, recursively, by its open sub-managers,
      * via DJL's {@link BaseNDManager#getManagedArrays()}.
      *

@@ -86,6 +86,48 @@ class BenchTest {
         }
     }
 
+    /**
+     * The per-solver memory check runs each solver's budgeted solve the asked number of times and reads a flat live
+     * count for a solver that frees what it makes, and a count grown by one per network call for a prior that keeps one
+     * tensor per call on the problem's manager (so the check can fail).
+     */
+    @Test
+    void solverMemoryKeepsAFlatLiveCountAndSeesALeak() {
+        NoiseSchedule s = NoiseSchedule.ddpmLinear();
+        org.diffinv.data.FashionMnist test = org.diffinv.data.FashionMnist.load(org.diffinv.data.FashionMnist.Split.TEST);
+        org.diffinv.experiments.Task task = org.diffinv.experiments.Tasks.get("sr4-avgpool");
+        try (NDManager m = NDManager.newBaseManager()) {
+            SolverBench flat = new SolverBench(EpsPrior.of(s, (x, t) -> x.mul(0.5)), null, test, task, 4, 0, 1)
+                    .withThreads(1);
+            Table t = flat.memory(List.of("dps", "ddrm"), 1, 10, m);
+            assertEquals(2, t.rowCount());
+            for (int r = 0; r < 2; r++) {
+                assertEquals(10, t.intColumn("solves").getInt(r));
+                assertEquals(4, t.longColumn("nfe per solve").getLong(r), "the 4-step budget");
+                assertEquals(t.intColumn("live arrays after warm-up").getInt(r),
+                        t.intColumn("live arrays at the end").getInt(r), t.row(r).toString());
+                assertTrue(t.doubleColumn("RSS MB at the end").getDouble(r) > 0);
+            }
+            // a prior that keeps a copy of every input on the manager directly under m: the problem's
+            EpsPrior leaking = EpsPrior.of(s, (x, t2) -> {
+                NDManager owner = x.getManager();
+                while (owner.getParentManager() != m) {
+                    owner = owner.getParentManager();
+                }
+                x.duplicate().attach(owner);
+                return x.mul(0.5);
+            });
+            Table leak = new SolverBench(leaking, null, test, task, 4, 0, 1).withThreads(1)
+                    .memory(List.of("ddrm"), 1, 10, m);
+            assertEquals(10 * 4, leak.intColumn("live arrays at the end").getInt(0)
+                    - leak.intColumn("live arrays after warm-up").getInt(0), "one array per network call");
+            assertThrows(IllegalArgumentException.class, () -> flat.memory(List.of("dps"), 1, 9, m));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> flat.memory(List.of("psld"), 1, 10, m));
+            assertTrue(e.getMessage().contains("latent"), e.getMessage());
+        }
+    }
+
     @Test
     void profileCountsTheEngineCallsOutsideTheNetwork() {
         NoiseSchedule s = NoiseSchedule.ddpmLinear();

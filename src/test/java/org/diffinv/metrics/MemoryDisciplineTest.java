@@ -69,15 +69,7 @@ class MemoryDisciplineTest {
      * non-heap RSS moves with the GC's timing (measured: 140 MB in one order of these tests, 5 MB in the other).
      */
     private static void settle() {
-        for (int i = 0; i < 2; i++) {
-            System.gc();
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
+        ProcessMemory.settle();
     }
 
     /** The C library's {@code malloc_trim}, where there is one (glibc). */
