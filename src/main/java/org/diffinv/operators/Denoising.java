@@ -37,10 +37,9 @@ public final class Denoising implements SvdOperator {
         return TapedCopy.of(y);
     }
 
-    /** {@code v} (a copy) after the linear tier's VJP checks, without the adjoint's second scan of {@code v}. */
+    /** {@code A^T v} without the adjoint's scan of {@code v}, for the linear VJP (which has checked it). */
     @Override
-    public NDArray vjp(NDArray x, NDArray v) {
-        Checks.requireLinearVjpArguments(this, x, v);
+    public NDArray adjointOfChecked(NDArray v) {
         return TapedCopy.of(v);
     }
 

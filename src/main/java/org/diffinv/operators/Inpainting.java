@@ -71,10 +71,9 @@ public final class Inpainting implements SvdOperator {
         return multiply(y, "measurement");
     }
 
-    /** {@code M v} after the linear tier's VJP checks, without the adjoint's second scan of {@code v}. */
+    /** {@code A^T v} without the adjoint's scan of {@code v}, for the linear VJP (which has checked it). */
     @Override
-    public NDArray vjp(NDArray x, NDArray v) {
-        Checks.requireLinearVjpArguments(this, x, v);
+    public NDArray adjointOfChecked(NDArray v) {
         return masked(v);
     }
 

@@ -20,8 +20,8 @@ public interface LinearOperator extends Operator {
     /**
      * The vector-Jacobian product of a linear operator, which is the adjoint: {@code (dA/dx)^T v = A^T v}. The point
      * {@code x} fixes the shapes only; its values are not read, so they are not scanned for finiteness (the forward
-     * tier's contract otherwise; {@link Checks#requireLinearVjpArguments}). The kit's operators override this to skip
-     * the adjoint's second check of {@code v}; the result is {@code adjoint(v)} exactly.
+     * tier's contract otherwise; {@link Checks#requireLinearVjpArguments}); then {@link #adjointOfChecked}, which the
+     * kit's operators implement without the adjoint's second scan of {@code v}. The result is {@code adjoint(v)}.
      *
      * @throws IllegalArgumentException when {@code x} is not a FLOAT32/FLOAT64 image batch {@code (N, C, H, W)} the
      *     operator accepts, or {@code v} is not a finite tensor of the shape {@code outputShape(x.getShape())}
@@ -29,6 +29,15 @@ public interface LinearOperator extends Operator {
     @Override
     default NDArray vjp(NDArray x, NDArray v) {
         Checks.requireLinearVjpArguments(this, x, v);
+        return adjointOfChecked(v);
+    }
+
+    /**
+     * {@code A^T v} for a cotangent the caller has already checked (shape, type, finite values), as {@link #vjp} has:
+     * the adjoint without its own scan of {@code v}, one reduction and read-back fewer per call in the solvers' inner
+     * loops. The default is {@link #adjoint}; callers outside the linear VJP use {@code adjoint}.
+     */
+    default NDArray adjointOfChecked(NDArray v) {
         return adjoint(v);
     }
 

@@ -122,17 +122,12 @@ public final class MotionBlur implements LinearOperator {
     @Override
     public NDArray adjoint(NDArray y) {
         Checks.requireImage(y, name(), "measurement");
-        return adjointOf(y);
+        return adjointOfChecked(y);
     }
 
-    /** {@code A^T v} after the linear tier's VJP checks, without the adjoint's second scan of {@code v}. */
+    /** {@code A^T v} without the adjoint's scan of {@code v}, for the linear VJP (which has checked it). */
     @Override
-    public NDArray vjp(NDArray x, NDArray v) {
-        Checks.requireLinearVjpArguments(this, x, v);
-        return adjointOf(v);
-    }
-
-    private NDArray adjointOf(NDArray y) {
+    public NDArray adjointOfChecked(NDArray y) {
         Shape shape = y.getShape();
         outputShape(shape);
         int n = (int) shape.get(0);

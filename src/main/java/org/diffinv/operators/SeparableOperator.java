@@ -243,17 +243,12 @@ public final class SeparableOperator implements SvdOperator {
     @Override
     public NDArray adjoint(NDArray y) {
         Checks.requireImage(y, name, "measurement");
-        return adjointOf(y);
+        return adjointOfChecked(y);
     }
 
-    /** {@code A^T v} after the linear tier's VJP checks, without the adjoint's second scan of {@code v}. */
+    /** {@code A^T v} without the adjoint's scan of {@code v}, for the linear VJP (which has checked it). */
     @Override
-    public NDArray vjp(NDArray x, NDArray v) {
-        Checks.requireLinearVjpArguments(this, x, v);
-        return adjointOf(v);
-    }
-
-    private NDArray adjointOf(NDArray y) {
+    public NDArray adjointOfChecked(NDArray y) {
         Plan p = planForMeasurement(y.getShape());
         return sandwich(y, p.rtFlat, p.h, p.m, p.cFlat, p.n, p.w);
     }

@@ -4,8 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.diffinv.bench.OpProfile;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -21,25 +19,15 @@ import static org.junit.jupiter.api.Assertions.assertNull;
  */
 class EngineCallsTest {
 
-    private NDManager manager;
-
-    @BeforeEach
-    void open() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterEach
-    void close() {
-        manager.close();
-    }
-
     /** A finiteness check is one reduction, read back without indexing (DJL's {@code getFloat} adds a clone). */
     @Test
     void aFinitenessCheckIsOneEngineCall() {
-        NDArray x = randn(manager, new Shape(1, 1, 32, 32), 1).toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
-        Checks.requireFinite(x, "test", "x"); // warm-up
-        OpProfile p = OpProfile.of(() -> Checks.requireFinite(x, "test", "x"));
-        assertEquals(Map.of("sum", 1), p.byName(), p.toString());
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray x = randn(manager, new Shape(1, 1, 32, 32), 1).toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+            Checks.requireFinite(x, "test", "x"); // warm-up
+            OpProfile p = OpProfile.of(() -> Checks.requireFinite(x, "test", "x"));
+            assertEquals(Map.of("sum", 1), p.byName(), p.toString());
+        }
     }
 
     /**
@@ -48,14 +36,16 @@ class EngineCallsTest {
      */
     @Test
     void aSeparableOperatorsVjpScansTheCotangentOnce() {
-        LinearOperator a = SuperResolution.averagePool(4);
-        NDArray x = randn(manager, new Shape(1, 1, 32, 32), 2).toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
-        NDArray v = randn(manager, new Shape(1, 1, 8, 8), 3).toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
-        a.vjp(x, v).close(); // warm-up (the factor matrices are made once)
-        OpProfile vjp = OpProfile.of(() -> a.vjp(x, v).close());
-        OpProfile adjoint = OpProfile.of(() -> a.adjoint(v).close());
-        assertEquals(1, vjp.byName().get("sum"), vjp.toString());
-        assertNull(vjp.byName().get("clone"), vjp.toString());
-        assertEquals(adjoint.byName(), vjp.byName(), "the VJP is the adjoint's calls exactly");
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LinearOperator a = SuperResolution.averagePool(4);
+            NDArray x = randn(manager, new Shape(1, 1, 32, 32), 2).toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+            NDArray v = randn(manager, new Shape(1, 1, 8, 8), 3).toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+            a.vjp(x, v).close(); // warm-up (the factor matrices are made once)
+            OpProfile vjp = OpProfile.of(() -> a.vjp(x, v).close());
+            OpProfile adjoint = OpProfile.of(() -> a.adjoint(v).close());
+            assertEquals(1, vjp.byName().get("sum"), vjp.toString());
+            assertNull(vjp.byName().get("clone"), vjp.toString());
+            assertEquals(adjoint.byName(), vjp.byName(), "the VJP is the adjoint's calls exactly");
+        }
     }
 }
