@@ -294,10 +294,14 @@ public final class SolverBench {
     }
 
     private void row(Table table, String name, boolean isLatent, int batch, UnitCosts units, NDManager manager) {
-        Object solver = isLatent
+        measure(table, name, budgeted(name, isLatent), batch, units, manager);
+    }
+
+    /** The registry's paper configuration of {@code name} (a latent or a pixel solver) within the step budget. */
+    private Object budgeted(String name, boolean isLatent) {
+        return isLatent
                 ? budget(LatentSolverRegistry.paper(name, latent.eps().schedule(), task.kind()), latent.eps().schedule())
                 : budget(SolverRegistry.paper(name, pixel.schedule(), task.kind()), pixel.schedule());
-        measure(table, name, solver, batch, units, manager);
     }
 
     /**
@@ -407,16 +411,14 @@ public final class SolverBench {
         JniUtils.setNumThreads(threadsAt(batch));
         try (ThreadPolicy.Scope explicit = ThreadPolicy.suspend();
              Progress progress = Progress.start("memory", (long) solvers.size() * solves)) {
-            for (String name : solvers) {
+            for (int i = 0; i < solvers.size(); i++) {
+                String name = solvers.get(i);
                 boolean isLatent = LatentSolverRegistry.contains(name);
                 if (isLatent && latent == null) {
                     throw new IllegalArgumentException("'" + name + "' is a latent solver: the bench needs the latent "
                             + "prior for it");
                 }
-                Object solver = isLatent
-                        ? budget(LatentSolverRegistry.paper(name, latent.eps().schedule(), task.kind()),
-                                latent.eps().schedule())
-                        : budget(SolverRegistry.paper(name, pixel.schedule(), task.kind()), pixel.schedule());
+                Object solver = budgeted(name, isLatent);
                 progress.setMessage(name);
                 try (NDManager s = manager.newSubManager()) {
                     Problem<Operator> problem = problem(testBatch(batch, s));
@@ -430,7 +432,7 @@ public final class SolverBench {
                     Cost first = once.get();
                     // the first solver of a run also pays the process's own warm-up (JIT-compiled code, allocator
                     // arenas): measured, DDRM grew 9.8% run first and 0.08% run third; so it warms up a tenth longer
-                    for (int k = 0; name.equals(solvers.get(0)) && k < solves / 10; k++) {
+                    for (int k = 0; i == 0 && k < solves / 10; k++) {
                         once.get();
                     }
                     ProcessMemory.settle();
