@@ -133,6 +133,54 @@ public final class AttentionBlock extends KitBlock {
         return new NDList(out);
     }
 
+    /**
+     * This block's forward pass written into a TorchScript module ({@link TorchScript}): the operations of
+     * {@link #forwardInternal} in the same order. {@code x} names the input, {@code c} the context (null without
+     * cross-attention); returns the output's name.
+     */
+    String script(TorchScript.Writer w, String x, String c) {
+        String u = w.let("torch.transpose(torch.flatten(" + norm.script(w, x) + ", 2), 1, 2)");
+        String parts = w.let("torch.chunk(" + w.linear(qkv, u) + ", 3, 2)");
+        String a = attendScript(w, parts + "[0]", parts + "[1]", parts + "[2]");
+        String out = w.let("torch.add(" + imageScript(w.linear(proj, a), x) + ", " + x + ")");
+        if (contextDim > 0) {
+            if (c == null) {
+                throw new IllegalArgumentException("this AttentionBlock needs a context (N, L, " + contextDim + ")");
+            }
+            String uq = w.let("torch.transpose(torch.flatten(" + crossNorm.script(w, out) + ", 2), 1, 2)");
+            String kv = w.let("torch.chunk(" + w.linear(crossKv, c) + ", 2, 2)");
+            String ca = attendScript(w, w.linear(crossQ, uq), kv + "[0]", kv + "[1]");
+            out = w.let("torch.add(" + imageScript(w.linear(crossProj, ca), out) + ", " + out + ")");
+        }
+        return out;
+    }
+
+    /** {@link #attend} written into a TorchScript module. */
+    private String attendScript(TorchScript.Writer w, String q, String k, String v) {
+        String scale = TorchScript.Writer.number(1.0 / Math.sqrt((double) channels / heads));
+        if (heads == 1) {
+            return w.let("torch.matmul(torch.softmax(torch.mul(torch.matmul(" + q + ", torch.transpose(" + k
+                    + ", 1, 2)), " + scale + "), -1), " + v + ")");
+        }
+        String qs = splitHeadsScript(w, q);
+        String ks = splitHeadsScript(w, k);
+        String vs = splitHeadsScript(w, v);
+        String p = w.let("torch.softmax(torch.mul(torch.matmul(" + qs + ", torch.transpose(" + ks + ", 2, 3)), "
+                + scale + "), -1)");
+        String o = w.let("torch.transpose(torch.matmul(" + p + ", " + vs + "), 1, 2)");
+        return w.let("torch.reshape(" + o + ", [" + o + ".size(0), " + o + ".size(1), " + channels + "])");
+    }
+
+    private String splitHeadsScript(TorchScript.Writer w, String a) {
+        String t = w.let(a);
+        return w.let("torch.transpose(torch.reshape(" + t + ", [" + t + ".size(0), " + t + ".size(1), " + heads
+                + ", " + channels / heads + "]), 1, 2)");
+    }
+
+    private static String imageScript(String tokens, String like) {
+        return "torch.transpose(" + tokens + ", 1, 2).reshape_as(" + like + ")";
+    }
+
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
         return new Shape[] {inputShapes[0]};

@@ -16,9 +16,10 @@ import ai.djl.util.PairList;
  * <p>For an input {@code x} of shape {@code (N, C, ...)} the channels are split into {@code G} groups; with
  * {@code S_{n,g}} the set of {@code C/G * prod(spatial)} entries of sample n, group g:
  * {@code mu = mean_{S} x}, {@code sigma^2 = mean_{S} (x - mu)^2} (biased), {@code xhat = (x - mu) / sqrt(sigma^2 +
- * eps)}, {@code y = gamma_c xhat + beta_c}. Implemented in four or five engine calls: reshape {@code (N, G, -1)}, the
- * engine's layer norm along the last axis, reshape back, the per-channel affine ({@link #affine}: two in-place calls
- * outside a gradient recording, one inside).
+ * eps)}, {@code y = gamma_c xhat + beta_c}. On the block path, five or seven engine calls: reshape {@code (N, G, -1)},
+ * the engine's layer norm along the last axis, reshape back, the per-channel affine ({@link #affine}: two in-place
+ * calls outside a gradient recording, two reshapes and two calls inside); in a {@link TorchScript} module, one fused
+ * {@code group_norm} ({@link #script}).
  * {@code gamma} starts at 1, {@code beta} at 0.
  */
 public final class GroupNorm extends KitBlock {
@@ -89,30 +90,39 @@ public final class GroupNorm extends KitBlock {
     private volatile AffineViews views;
 
     /**
-     * {@code gamma_c xHat + beta_c} over axis 1. Outside a gradient recording, two in-place broadcast ops on the
-     * fresh {@code xHat} (no new activation) with cached views of the parameters ({@link AffineViews}). Inside one, a
-     * single engine call: the inference form of batch normalisation with running mean 0, running variance 1 and
-     * {@code eps = 0}, i.e. {@code (xHat - 0) / sqrt(1 + 0) * gamma + beta}, which is the per-channel affine exactly
-     * and differentiable in all three. Measured on the pixel UNet (2 cores, batch 16, medians of 8 alternating
-     * rounds): the in-place form is faster for the forward pass (65.8 against 75.7 ms), the batch-norm form for
-     * forward + backward (145.5 against 152.5 ms).
+     * {@code gamma_c xHat + beta_c} over axis 1. Outside a gradient recording, two in-place broadcast ops on the fresh
+     * {@code xHat} (no new activation) with cached {@code (C, 1, ..., 1)} views of the parameters ({@link AffineViews});
+     * inside one, the same product and sum out of place with views made in the recording (a view cached outside it
+     * would carry no gradient back to {@code gamma} and {@code beta} when training).
+     *
+     * <p>Not the inference form of the engine's batch normalisation (running mean 0, variance 1, {@code eps = 0}),
+     * which is the same affine in one call and was used inside recordings until it was found wrong: PyTorch 2.5.1's
+     * CPU {@code batch_norm} backward in evaluation mode returns a wrong input gradient at batch size 1 when the
+     * incoming gradient is not contiguous (the attention block's token transpose makes it so): errors of 0.35 on
+     * entries of size 6.9 in the pixel UNet's {@code d |eps|^2 / d x_t} at batch 1, while batch 2 and float64 were
+     * right ({@code NetworkGradientTest} pins it).
      */
     NDArray affine(NDArray xHat, NDArray g, NDArray b) {
         long c = xHat.getShape().get(1);
-        if (!recording()) {
-            int rank = xHat.getShape().dimension();
-            AffineViews v = views;
-            if (v == null || !v.fits(g, b, rank)) {
-                long[] as = new long[rank];
-                java.util.Arrays.fill(as, 1);
-                as[1] = c;
-                v = new AffineViews(g, b, rank, g.reshape(new Shape(as)), b.reshape(new Shape(as)));
-                views = v;
-            }
-            return xHat.muli(v.gamma()).addi(v.beta());
+        int rank = xHat.getShape().dimension();
+        long[] as = new long[rank];
+        java.util.Arrays.fill(as, 1);
+        as[1] = c;
+        if (recording()) {
+            // the views are made on the parameters' manager (an op's result goes to its operand's): move them to the
+            // caller's scope, or every recorded step would leave two arrays per group norm behind
+            NDArray gv = g.reshape(new Shape(as));
+            NDArray bv = b.reshape(new Shape(as));
+            gv.attach(xHat.getManager());
+            bv.attach(xHat.getManager());
+            return xHat.mul(gv).add(bv);
         }
-        return xHat.getNDArrayInternal().batchNorm(xHat, EngineConstants.zeros(c, xHat), EngineConstants.ones(c, xHat),
-                g, b, 1, 0f, 0f, false).get(0);
+        AffineViews v = views;
+        if (v == null || !v.fits(g, b, rank)) {
+            v = new AffineViews(g, b, rank, g.reshape(new Shape(as)), b.reshape(new Shape(as)));
+            views = v;
+        }
+        return xHat.muli(v.gamma()).addi(v.beta());
     }
 
     /**
@@ -125,6 +135,11 @@ public final class GroupNorm extends KitBlock {
         long m = grouped.getShape().get(2);
         return grouped.getNDArrayInternal().layerNorm(grouped, new Shape(m), EngineConstants.ones(m, grouped),
                 EngineConstants.zeros(m, grouped), eps).get(0);
+    }
+
+    /** This group norm as one fused {@code group_norm} call in a TorchScript module (see {@link TorchScript}). */
+    String script(TorchScript.Writer w, String x) {
+        return w.groupNorm(groups, gamma, beta, eps, x);
     }
 
     @Override

@@ -96,6 +96,24 @@ public final class ResBlock extends KitBlock {
         return new NDList(addInto(h, residual));
     }
 
+    /**
+     * This block's forward pass written into a TorchScript module ({@link TorchScript}): the same operations in the
+     * same order as {@link #forwardInternal}, with the fused group norm and SiLU. {@code x} and {@code siluE} name
+     * the input and the activated embedding; returns the output's name.
+     */
+    String script(TorchScript.Writer w, String x, String siluE) {
+        String h = w.conv2d(conv1, w.silu(norm1.script(w, x)));
+        h = norm2.script(w, h);
+        if (film != null) {
+            String sb = w.let("torch.chunk(torch.reshape(" + w.linear(film, siluE) + ", [-1, " + 2L * outChannels
+                    + ", 1, 1]), 2, 1)");
+            h = w.let("torch.add(torch.mul(" + h + ", torch.add(" + sb + "[0], 1)), " + sb + "[1])");
+        }
+        h = w.conv2d(conv2, w.silu(h));
+        String residual = skip == null ? x : w.conv2d(skip, x);
+        return w.let("torch.add(" + h + ", " + residual + ")");
+    }
+
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
         Shape s = inputShapes[0];

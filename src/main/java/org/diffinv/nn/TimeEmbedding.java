@@ -38,13 +38,29 @@ public final class TimeEmbedding extends KitBlock {
 
     /** The sinusoidal features {@code e(t)} of shape {@code (N, dim)} for {@code t} of shape {@code (N)}. */
     public static NDArray sinusoids(NDArray t, int dim) {
+        NDArray arg = t.reshape(-1, 1).mul(frequencies(t, dim));
+        return arg.sin().concat(arg.cos(), 1);
+    }
+
+    /**
+     * The frequencies {@code f_i = exp(-i ln(10000) / h)} as {@code (1, h)}, {@code h = dim / 2}, of {@code like}'s
+     * type and device, made once per type and device ({@link EngineConstants}).
+     */
+    static NDArray frequencies(NDArray like, int dim) {
         int h = dim / 2;
-        // the frequencies f_i = exp(-i ln(10000) / h), (1, h), made once per type and device (EngineConstants)
-        NDArray f = EngineConstants.get("sinusoid-frequencies/" + dim, t,
+        return EngineConstants.get("sinusoid-frequencies/" + dim, like,
                 (m, type) -> m.arange(0, h, 1, DataType.FLOAT32).toType(type, false).mul(-Math.log(10000.0) / h).exp()
                         .reshape(1, h));
-        NDArray arg = t.reshape(-1, 1).mul(f);
-        return arg.sin().concat(arg.cos(), 1);
+    }
+
+    /**
+     * This block's forward pass written into a TorchScript module ({@link TorchScript}); {@code t} names the
+     * {@code (N)} time input, {@code like} gives the type and device of the frequency constant.
+     */
+    String script(TorchScript.Writer w, String t, NDArray like) {
+        String arg = w.let("torch.mul(torch.reshape(" + t + ", [-1, 1]), " + w.weight(frequencies(like, dim)) + ")");
+        String e = w.let("torch.cat([torch.sin(" + arg + "), torch.cos(" + arg + ")], 1)");
+        return w.linear(fc2, w.silu(w.linear(fc1, e)));
     }
 
     @Override

@@ -177,6 +177,10 @@ public final class UNet extends KitBlock {
                         + "), got " + c.getShape());
             }
         }
+        if (!training && NetworkEngine.current() == NetworkEngine.TORCHSCRIPT) {
+            TorchScript script = scripted();
+            return new NDList(c == null ? script.forward(x.getManager(), x, t) : script.forward(x.getManager(), x, t, c));
+        }
         NDArray emb = run(timeEmbedding, ps, t.reshape(-1), training);
         if (condProj != null) {
             emb = emb.add(run(condProj, ps, c.mean(new int[] {1}), training));
@@ -203,6 +207,71 @@ public final class UNet extends KitBlock {
         }
         h = run(outConv, ps, silu(run(outNorm, ps, h, training)), training);
         return new NDList(h);
+    }
+
+    private volatile TorchScript script;
+
+    /**
+     * The TorchScript module of this network's forward pass, written on first use from the current parameter
+     * arrays and written again if they were replaced (a new {@code initialize} or {@code loadParameters}); it lives
+     * on the parameters' manager and is closed with it.
+     */
+    private synchronized TorchScript scripted() {
+        NDArray first = inConv.getParameters().get("weight").getArray();
+        TorchScript s = script;
+        if (s != null && s.reads(first) && !s.isClosed()) {
+            return s;
+        }
+        NDManager m = first.getManager();
+        s = writeScript(m);
+        m.attachInternal("torchscript-" + java.util.UUID.randomUUID(), s);
+        script = s;
+        return s;
+    }
+
+    /**
+     * This network's forward pass as a TorchScript module on {@code manager} (see {@link TorchScript}): the stages of
+     * {@link #forwardInternal} in order, each written by its block. Arguments {@code x, t[, c]}.
+     */
+    TorchScript writeScript(NDManager manager) {
+        boolean cond = config.conditioned();
+        TorchScript.Writer w = cond ? new TorchScript.Writer("x", "t", "c") : new TorchScript.Writer("x", "t");
+        String emb = timeEmbedding.script(w, "t", inConv.getParameters().get("weight").getArray());
+        if (condProj != null) {
+            emb = w.let("torch.add(" + emb + ", " + w.linear(condProj, "torch.mean(c, [1])") + ")");
+        }
+        String siluEmb = w.silu(emb);
+        String context = config.conditioning().equals("cross") ? "c" : null;
+        Deque<String> skips = new ArrayDeque<>();
+        String h = w.conv2d(inConv, "x");
+        skips.push(h);
+        for (Stage s : down) {
+            h = scriptStage(w, s, h, siluEmb, context);
+            if (s.pushSkip()) {
+                skips.push(h);
+            }
+        }
+        for (Stage s : middle) {
+            h = scriptStage(w, s, h, siluEmb, context);
+        }
+        for (Stage s : up) {
+            if (s.popSkip()) {
+                h = w.let("torch.cat([" + h + ", " + skips.pop() + "], 1)");
+            }
+            h = scriptStage(w, s, h, siluEmb, context);
+        }
+        h = w.conv2d(outConv, w.silu(outNorm.script(w, h)));
+        return w.build(manager, h);
+    }
+
+    private static String scriptStage(TorchScript.Writer w, Stage s, String h, String siluEmb, String context) {
+        return switch (s.kind()) {
+            case RES -> ((ResBlock) s.block()).script(w, h, siluEmb);
+            case ATTN -> ((AttentionBlock) s.block()).script(w, h, context);
+            case DOWN -> w.conv2d((Conv2d) s.block(), h);
+            case UP -> w.conv2d((Conv2d) s.block(), w.let("torch.upsample_nearest2d(" + h + ", [" + h + ".size(2) * 2, "
+                    + h + ".size(3) * 2])"));
+        };
     }
 
     private NDArray apply(Stage s, ParameterStore ps, NDArray h, NDArray siluEmb, NDArray context,

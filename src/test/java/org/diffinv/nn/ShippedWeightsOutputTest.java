@@ -1,7 +1,8 @@
 package org.diffinv.nn;
 
 import ai.djl.ndarray.NDManager;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.Map;
 
@@ -14,14 +15,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * autoencoder's encoder and decoder) within 1e-5 of the reference file written by the earlier code.
  *
  * <p>The tolerance is absolute with a relative part for large values ({@code 1e-5 * max(1, |ref|)}): float32
- * kernels that sum in a different order (a fused group norm against separate ops) differ in the last bits.
+ * kernels that sum in a different order (a fused group norm against separate ops) differ in the last bits. Both
+ * network engines are held to it: the TorchScript module ({@link NetworkEngine#TORCHSCRIPT}, the default) and DJL's
+ * blocks ({@link NetworkEngine#BLOCKS}).
  */
 class ShippedWeightsOutputTest {
 
-    @Test
-    void shippedNetworksGiveTheReferenceOutputs() throws Exception {
+    @ParameterizedTest
+    @EnumSource(NetworkEngine.class)
+    void shippedNetworksGiveTheReferenceOutputs(NetworkEngine engine) throws Exception {
         Map<String, float[]> reference = GoldenOutputs.read();
-        try (NDManager m = NDManager.newBaseManager()) {
+        try (NDManager m = NDManager.newBaseManager(); NetworkEngine.Restore r = NetworkEngine.use(engine)) {
             Map<String, float[]> now = GoldenOutputs.compute(m);
             assertEquals(reference.keySet(), now.keySet(), "the set of reference outputs");
             for (Map.Entry<String, float[]> e : reference.entrySet()) {
@@ -39,7 +43,7 @@ class ShippedWeightsOutputTest {
                 }
                 double w = worst;
                 int a = at;
-                assertTrue(worst <= 1e-5, () -> e.getKey() + ": largest error " + w + " at entry " + a
+                assertTrue(worst <= 1e-5, () -> engine + ", " + e.getKey() + ": largest error " + w + " at entry " + a
                         + " (reference " + ref[a] + ", now " + got[a] + "), bound 1e-5");
             }
         }
