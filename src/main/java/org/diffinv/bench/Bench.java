@@ -1,6 +1,7 @@
 package org.diffinv.bench;
 
 import ai.djl.ndarray.NDManager;
+import org.diffinv.nn.NetworkEngine;
 import ai.djl.ndarray.types.Shape;
 import org.diffinv.data.FashionMnist;
 import org.diffinv.experiments.Tasks;
@@ -142,6 +143,23 @@ public record Bench(RunMode mode, int warmup, int repeat, int[] batches, int[] t
     public Table network(EpsPrior prior, NDManager manager) {
         return NetworkBench.table(prior, new Shape(1, FashionMnist.SIZE, FashionMnist.SIZE), batches, threads,
                 warmup, repeat, manager);
+    }
+
+    /**
+     * The engine table ({@link NetworkEngine#TORCHSCRIPT} against {@link NetworkEngine#BLOCKS}, paired,
+     * {@link NetworkBench#engineTable}) on the pixel UNet, the latent UNet with the null prompt, and the autoencoder's
+     * decoder and encoder, with {@code repeat} pairs at every batch size and thread count.
+     */
+    public Table engines(EpsPrior pixel, LatentPrior latent, NDManager manager) {
+        Shape image = new Shape(1, FashionMnist.SIZE, FashionMnist.SIZE);
+        Shape z = latent.ae().latentShape();
+        EpsPrior conditioned = latent.atCondition();
+        java.util.List<NetworkBench.Network> nets = java.util.List.of(
+                new NetworkBench.Network("pixel UNet", image, x -> pixel.eps(x, NetworkBench.T)),
+                new NetworkBench.Network("latent UNet", z, x -> conditioned.eps(x, NetworkBench.T)),
+                new NetworkBench.Network("decoder", z, x -> latent.ae().decode(x)),
+                new NetworkBench.Network("encoder", image, x -> latent.ae().encode(x)));
+        return NetworkBench.engineTable(nets, batches, threads, warmup, repeat, manager);
     }
 
     /**

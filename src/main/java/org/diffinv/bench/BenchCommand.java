@@ -63,10 +63,10 @@ public final class BenchCommand {
                 case "--python" -> python = Path.of(value(args, ++i, "--python"));
                 case "--only" -> {
                     only = value(args, ++i, "--only");
-                    if (!List.of("network", "solvers", "memory", "memory-solvers", "threads", "profile", "torch-export",
-                            "torch").contains(only)) {
-                        throw new IllegalArgumentException("--only takes network, solvers, memory, memory-solvers, "
-                                + "threads, profile, torch-export or torch, got '" + only + "'");
+                    if (!List.of("network", "engines", "solvers", "memory", "memory-solvers", "threads", "profile",
+                            "torch-export", "torch").contains(only)) {
+                        throw new IllegalArgumentException("--only takes network, engines, solvers, memory, "
+                                + "memory-solvers, threads, profile, torch-export or torch, got '" + only + "'");
                     }
                 }
                 default -> throw new IllegalArgumentException("unknown option '" + args[i] + "' for bench (expected "
@@ -88,6 +88,11 @@ public final class BenchCommand {
                 Table net = bench.network(pixel, m);
                 System.out.println(net.printAll());
                 System.out.println("[kit] wrote " + results.saveCsv("network-" + label + ".csv", net));
+            }
+            if (only == null || only.equals("engines")) {
+                Table en = bench.engines(pixel, LatentPrior.shipped(m, ""), m);
+                System.out.println(en.printAll());
+                System.out.println("[kit] wrote " + results.saveCsv("engines-" + label + ".csv", en));
             }
             if (only == null || only.equals("solvers")) {
                 LatentPrior latent = bench.solvers().stream().anyMatch(LatentSolverRegistry::contains)

@@ -6,12 +6,15 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import org.diffinv.diffusion.NoiseSource;
+import org.diffinv.nn.NetworkEngine;
 import org.diffinv.priors.EpsPrior;
 import org.diffinv.solvers.Guidance;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
+
+import java.util.function.Function;
 
 
 /**
@@ -210,6 +213,105 @@ public final class NetworkBench {
             }
         }
         return t;
+    }
+
+    /**
+     * A network compared in the engine table: its name, the shape of one input sample (without the batch axis) and
+     * the function {@code x -> network(x)} (time index, prompt and so on fixed).
+     */
+    public record Network(String name, Shape single, Function<NDArray, NDArray> f) {
+    }
+
+    /**
+     * The engine table: each network's {@link NetworkEngine#TORCHSCRIPT} module against DJL's
+     * {@link NetworkEngine#BLOCKS}, forward and forward + backward to the input, timed in pairs back to back in
+     * alternating order ({@link PairedTiming}) at every batch size and thread count, with the top-level engine
+     * operations of one call on each engine (columns: network, call, batch, threads, blocks ms, torchscript ms,
+     * median ratio torchscript/blocks, share torchscript faster, pairs, engine ops blocks, engine ops torchscript).
+     */
+    public static Table engineTable(java.util.List<Network> networks, int[] batches, int[] threads, int warmup,
+                                    int pairs, NDManager manager) {
+        Table t = Table.create("network engines: TorchScript module against DJL blocks, paired",
+                StringColumn.create("network"), StringColumn.create("call"), IntColumn.create("batch"),
+                IntColumn.create("threads"), DoubleColumn.create("blocks ms"), DoubleColumn.create("torchscript ms"),
+                DoubleColumn.create("median ratio torchscript/blocks"), DoubleColumn.create("share torchscript faster"),
+                IntColumn.create("pairs"), IntColumn.create("engine ops blocks"),
+                IntColumn.create("engine ops torchscript"));
+        int before = JniUtils.getNumThreads();
+        try {
+            for (Network net : networks) {
+                for (Call call : Call.values()) {
+                    for (int b : batches) {
+                        Shape shape = new Shape(b).addAll(net.single());
+                        Shape outShape;
+                        try (NDManager s = manager.newSubManager()) {
+                            outShape = net.f().apply(s.zeros(shape)).getShape();
+                        }
+                        int[] ops = new int[2];
+                        for (NetworkEngine e : NetworkEngine.values()) {
+                            try (NetworkEngine.Restore r = NetworkEngine.use(e); NDManager s = manager.newSubManager()) {
+                                NoiseSource noise = NoiseSource.seeded(7);
+                                NDArray x = noise.normal(s, shape, DataType.FLOAT32);
+                                NDArray v = call == Call.FORWARD ? null : noise.normal(s, outShape, DataType.FLOAT32);
+                                evaluate(net.f(), call, x, v);
+                                ops[e.ordinal()] = OpProfile.of(() -> evaluate(net.f(), call, x, v)).topLevel();
+                            }
+                        }
+                        for (int th : threads) {
+                            requireCounts(b, th, warmup, pairs);
+                            NoiseSource noise = NoiseSource.seeded(7);
+                            PairedTiming.Result r = PairedTiming.measure(
+                                    () -> once(net.f(), call, shape, outShape, noise, th, NetworkEngine.BLOCKS,
+                                            manager),
+                                    () -> once(net.f(), call, shape, outShape, noise, th, NetworkEngine.TORCHSCRIPT,
+                                            manager),
+                                    warmup, pairs);
+                            t.stringColumn("network").append(net.name());
+                            t.stringColumn("call").append(call.label());
+                            t.intColumn("batch").append(b);
+                            t.intColumn("threads").append(th);
+                            t.doubleColumn("blocks ms").append(r.medianMsA());
+                            t.doubleColumn("torchscript ms").append(r.medianMsB());
+                            t.doubleColumn("median ratio torchscript/blocks").append(r.medianRatio());
+                            t.doubleColumn("share torchscript faster").append(r.shareBFaster());
+                            t.intColumn("pairs").append(r.pairs());
+                            t.intColumn("engine ops blocks").append(ops[NetworkEngine.BLOCKS.ordinal()]);
+                            t.intColumn("engine ops torchscript").append(ops[NetworkEngine.TORCHSCRIPT.ordinal()]);
+                        }
+                    }
+                }
+            }
+        } finally {
+            JniUtils.setNumThreads(before);
+        }
+        return t;
+    }
+
+    /** {@link #evaluate} for a network function: {@code f(x)}, or {@code grad_x <f(x), v>}. */
+    static void evaluate(Function<NDArray, NDArray> f, Call call, NDArray x, NDArray v) {
+        if (call == Call.FORWARD) {
+            f.apply(x);
+        } else {
+            Guidance.gradient(x, leaf -> f.apply(leaf).mul(v).sum());
+        }
+    }
+
+    /**
+     * One timed call of {@code f} on {@code engine} at {@code threads}; the input (and, for a VJP, the cotangent of
+     * shape {@code outShape}) made outside the timed region; nanoseconds.
+     */
+    static long once(Function<NDArray, NDArray> f, Call call, Shape shape, Shape outShape, NoiseSource noise,
+                     int threads, NetworkEngine engine, NDManager manager) {
+        JniUtils.setNumThreads(threads);
+        try (NetworkEngine.Restore r = NetworkEngine.use(engine)) {
+            NDManager s = manager.newSubManager();
+            NDArray x = noise.normal(s, shape, DataType.FLOAT32);
+            NDArray v = call == Call.FORWARD ? null : noise.normal(s, outShape, DataType.FLOAT32);
+            long t0 = System.nanoTime();
+            evaluate(f, call, x, v);
+            s.close();
+            return System.nanoTime() - t0;
+        }
     }
 
     static void requireCounts(int batch, int threads, int warmup, int repeat) {

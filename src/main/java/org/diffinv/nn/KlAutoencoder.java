@@ -123,6 +123,10 @@ public final class KlAutoencoder extends KitBlock {
             throw new IllegalArgumentException("encoder expects (N, " + channels + ", S, S) with S divisible by 4, "
                     + "got " + s);
         }
+        if (!training && NetworkEngine.current() == NetworkEngine.TORCHSCRIPT) {
+            NDList parts = encodeScript.get(weightOf(encIn)).forward(x.getManager(), x).split(2, 1);
+            return new NDList(parts.get(0), parts.get(1).clip(-30, 20));
+        }
         NDArray h = run(encIn, ps, x, training);
         h = res(encRes0, ps, h, training);
         h = res(encRes1, ps, run(encDown0, ps, h, training), training);
@@ -139,6 +143,9 @@ public final class KlAutoencoder extends KitBlock {
             throw new IllegalArgumentException("decoder expects (N, " + latentChannels + ", s, s), got "
                     + z.getShape());
         }
+        if (!training && NetworkEngine.current() == NetworkEngine.TORCHSCRIPT) {
+            return decodeScript.get(weightOf(decIn)).forward(z.getManager(), z);
+        }
         NDArray h = run(decIn, ps, z, training);
         h = res(decRes1, ps, res(decRes0, ps, h, training), training);
         h = run(decUp0, ps, upsampleNearest(h), training);
@@ -146,6 +153,39 @@ public final class KlAutoencoder extends KitBlock {
         h = run(decUp1, ps, upsampleNearest(h), training);
         h = res(decRes3, ps, h, training);
         return run(decOut, ps, silu(run(decNorm, ps, h, training)), training);
+    }
+
+    private final TorchScript.Cache encodeScript = new TorchScript.Cache(this::writeEncoder);
+    private final TorchScript.Cache decodeScript = new TorchScript.Cache(this::writeDecoder);
+
+    private static NDArray weightOf(Conv2d conv) {
+        return conv.getParameters().get("weight").getArray();
+    }
+
+    /**
+     * {@link #encode} up to the split as a TorchScript module ({@link TorchScript}): returns the {@code 2L} channels
+     * of {@code mu} and {@code log sigma^2}, which the caller splits and clamps.
+     */
+    TorchScript writeEncoder(NDManager manager) {
+        TorchScript.Writer w = new TorchScript.Writer("x");
+        String h = w.conv2d(encIn, "x");
+        h = encRes0.script(w, h, null);
+        h = encRes1.script(w, w.conv2d(encDown0, h), null);
+        h = w.conv2d(encDown1, h);
+        h = encRes3.script(w, encRes2.script(w, h, null), null);
+        return w.build(manager, w.conv2d(encOut, w.silu(encNorm.script(w, h))));
+    }
+
+    /** {@link #decode} as a TorchScript module ({@link TorchScript}). */
+    TorchScript writeDecoder(NDManager manager) {
+        TorchScript.Writer w = new TorchScript.Writer("z");
+        String h = w.conv2d(decIn, "z");
+        h = decRes1.script(w, decRes0.script(w, h, null), null);
+        h = w.conv2d(decUp0, w.upsampleNearest(h));
+        h = decRes2.script(w, h, null);
+        h = w.conv2d(decUp1, w.upsampleNearest(h));
+        h = decRes3.script(w, h, null);
+        return w.build(manager, w.conv2d(decOut, w.silu(decNorm.script(w, h))));
     }
 
     private static NDArray res(ResBlock b, ParameterStore ps, NDArray h, boolean training) {

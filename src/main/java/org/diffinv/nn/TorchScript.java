@@ -160,6 +160,34 @@ public final class TorchScript implements AutoCloseable {
     }
 
     /**
+     * One block's module, written on first use from the block's current parameter arrays and written again if they
+     * were replaced (a new {@code initialize} or {@code loadParameters}); the module lives on the parameters' manager
+     * and is closed with it.
+     */
+    static final class Cache {
+        private final java.util.function.Function<NDManager, TorchScript> writer;
+        private TorchScript script;
+
+        /** A cache of the module {@code writer} writes on a given manager. */
+        Cache(java.util.function.Function<NDManager, TorchScript> writer) {
+            this.writer = writer;
+        }
+
+        /** The module, current for the block whose parameter {@code anyWeight} is one of the module's weights. */
+        synchronized TorchScript get(NDArray anyWeight) {
+            TorchScript s = script;
+            if (s != null && !s.isClosed() && s.reads(anyWeight)) {
+                return s;
+            }
+            NDManager m = anyWeight.getManager();
+            s = writer.apply(m);
+            m.attachInternal("torchscript-" + java.util.UUID.randomUUID(), s);
+            script = s;
+            return s;
+        }
+    }
+
+    /**
      * Builds a module's {@code forward} from emitted statements. Blocks call {@link #conv2d}, {@link #linear},
      * {@link #groupNorm}, {@link #silu} and {@link #let}, each returning the name of the variable holding the
      * result; weights are registered in order with {@link #weight} and read from the module's last argument
@@ -235,6 +263,11 @@ public final class TorchScript implements AutoCloseable {
         /** The fused SiLU {@code x sigmoid(x)}. */
         public String silu(String x) {
             return let("torch.silu(" + x + ")");
+        }
+
+        /** {@link KitBlock#upsampleNearest}: every pixel of {@code (N, C, H, W)} becomes a 2x2 block. */
+        public String upsampleNearest(String x) {
+            return let("torch.upsample_nearest2d(" + x + ", [" + x + ".size(2) * 2, " + x + ".size(3) * 2])");
         }
 
         /** The source of the module class, returning {@code result}. */

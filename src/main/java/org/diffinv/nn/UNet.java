@@ -209,24 +209,11 @@ public final class UNet extends KitBlock {
         return new NDList(h);
     }
 
-    private volatile TorchScript script;
+    private final TorchScript.Cache script = new TorchScript.Cache(this::writeScript);
 
-    /**
-     * The TorchScript module of this network's forward pass, written on first use from the current parameter
-     * arrays and written again if they were replaced (a new {@code initialize} or {@code loadParameters}); it lives
-     * on the parameters' manager and is closed with it.
-     */
-    private synchronized TorchScript scripted() {
-        NDArray first = inConv.getParameters().get("weight").getArray();
-        TorchScript s = script;
-        if (s != null && s.reads(first) && !s.isClosed()) {
-            return s;
-        }
-        NDManager m = first.getManager();
-        s = writeScript(m);
-        m.attachInternal("torchscript-" + java.util.UUID.randomUUID(), s);
-        script = s;
-        return s;
+    /** The TorchScript module of this network's forward pass ({@link TorchScript.Cache}). */
+    private TorchScript scripted() {
+        return script.get(inConv.getParameters().get("weight").getArray());
     }
 
     /**
@@ -269,8 +256,7 @@ public final class UNet extends KitBlock {
             case RES -> ((ResBlock) s.block()).script(w, h, siluEmb);
             case ATTN -> ((AttentionBlock) s.block()).script(w, h, context);
             case DOWN -> w.conv2d((Conv2d) s.block(), h);
-            case UP -> w.conv2d((Conv2d) s.block(), w.let("torch.upsample_nearest2d(" + h + ", [" + h + ".size(2) * 2, "
-                    + h + ".size(3) * 2])"));
+            case UP -> w.conv2d((Conv2d) s.block(), w.upsampleNearest(h));
         };
     }
 
