@@ -123,7 +123,7 @@ public final class KlAutoencoder extends KitBlock {
             throw new IllegalArgumentException("encoder expects (N, " + channels + ", S, S) with S divisible by 4, "
                     + "got " + s);
         }
-        if (!training && NetworkEngine.current() == NetworkEngine.TORCHSCRIPT) {
+        if (NetworkEngine.current() == NetworkEngine.TORCHSCRIPT) {
             NDList parts = encodeScript.get(weightOf(encIn)).forward(x.getManager(), x).split(2, 1);
             return new NDList(parts.get(0), parts.get(1).clip(-30, 20));
         }
@@ -143,7 +143,7 @@ public final class KlAutoencoder extends KitBlock {
             throw new IllegalArgumentException("decoder expects (N, " + latentChannels + ", s, s), got "
                     + z.getShape());
         }
-        if (!training && NetworkEngine.current() == NetworkEngine.TORCHSCRIPT) {
+        if (NetworkEngine.current() == NetworkEngine.TORCHSCRIPT) {
             return decodeScript.get(weightOf(decIn)).forward(z.getManager(), z);
         }
         NDArray h = run(decIn, ps, z, training);

@@ -3,10 +3,11 @@ package org.diffinv.nn;
 import java.util.Locale;
 
 /**
- * How the kit runs a network's inference forward pass: {@link #TORCHSCRIPT} (the default) writes the network as one
+ * How the kit runs a network's forward pass: {@link #TORCHSCRIPT} (the default) writes the network as one
  * TorchScript module and runs it in a single engine call ({@link TorchScript}); {@link #BLOCKS} runs DJL's blocks
  * operation by operation. Both compute the same function (to float rounding, 1e-5 on every shipped network) and both
- * are differentiable in their inputs; training always runs the blocks (the weights need gradients there).
+ * are differentiable in their inputs and, when the weights require gradients (training), in the weights
+ * ({@code TrainerTest}: six Adam steps on either engine end within 1e-4 of each other).
  *
  * <p>Chosen by the system property {@code diffinv.network} or the environment variable {@code DIFFINV_NETWORK}
  * ({@code torchscript} or {@code blocks}); {@link #use} switches it for a region of code (the benches compare both
@@ -20,7 +21,7 @@ public enum NetworkEngine {
 
     private static volatile NetworkEngine current = configured();
 
-    /** The engine inference forward passes use now. */
+    /** The engine forward passes use now. */
     public static NetworkEngine current() {
         return current;
     }

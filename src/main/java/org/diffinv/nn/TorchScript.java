@@ -27,7 +27,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /**
- * A kit network's inference forward pass as one TorchScript module, run by the engine's TorchScript interpreter in a
+ * A kit network's forward pass as one TorchScript module, run by the engine's TorchScript interpreter in a
  * single engine call instead of one JNI call per operation (issue 14: the network at PyTorch-eager speed).
  *
  * <p>Why: DJL 0.32 exposes no fused {@code group_norm} or {@code silu}, so the block path spends five engine calls
@@ -40,8 +40,9 @@ import java.util.zip.ZipOutputStream;
  * as a list argument made once from the block's own parameter arrays, so it reads the same storage.
  *
  * <p>Gradients: the module runs with the engine's autograd enabled exactly when the caller records (inside a
- * gradient collector), so {@code d eps / d x_t} flows through it as through the blocks; the weights never
- * record. Values agree with the block path to float rounding (the fused kernels sum in another order; the tests
+ * gradient collector), so {@code d eps / d x_t} flows through it as through the blocks, and so do the weights'
+ * gradients when the weights require them (training: the module reads the parameter arrays themselves, so their
+ * gradients accumulate where DJL's optimisers read them). Values agree with the block path to float rounding (the fused kernels sum in another order; the tests
  * hold every shipped network to 1e-5).
  *
  * <p>The interpreter runs without graph optimisation ({@code ai.djl.pytorch.graph_optimizer=false}, the kit's

@@ -177,7 +177,7 @@ public final class UNet extends KitBlock {
                         + "), got " + c.getShape());
             }
         }
-        if (!training && NetworkEngine.current() == NetworkEngine.TORCHSCRIPT) {
+        if (NetworkEngine.current() == NetworkEngine.TORCHSCRIPT) {
             TorchScript script = scripted();
             return new NDList(c == null ? script.forward(x.getManager(), x, t) : script.forward(x.getManager(), x, t, c));
         }
