@@ -1,7 +1,6 @@
 package org.diffinv.bench;
 
 import ai.djl.ndarray.NDManager;
-import org.diffinv.nn.NetworkEngine;
 import ai.djl.ndarray.types.Shape;
 import org.diffinv.data.FashionMnist;
 import org.diffinv.experiments.Tasks;
@@ -146,7 +145,7 @@ public record Bench(RunMode mode, int warmup, int repeat, int[] batches, int[] t
     }
 
     /**
-     * The engine table ({@link NetworkEngine#TORCHSCRIPT} against {@link NetworkEngine#BLOCKS}, paired,
+     * The engine table (the TorchScript module against DJL's blocks, {@link org.diffinv.nn.NetworkEngine}, paired,
      * {@link NetworkBench#engineTable}) on the pixel UNet, the latent UNet with the null prompt, and the autoencoder's
      * decoder and encoder, with {@code repeat} pairs at every batch size and thread count.
      */
@@ -160,6 +159,16 @@ public record Bench(RunMode mode, int warmup, int repeat, int[] batches, int[] t
                 new NetworkBench.Network("decoder", z, x -> latent.ae().decode(x)),
                 new NetworkBench.Network("encoder", image, x -> latent.ae().encode(x)));
         return NetworkBench.engineTable(nets, batches, threads, warmup, repeat, manager);
+    }
+
+    /**
+     * This bench's solvers, each a whole bench solve on either network engine, paired ({@link SolverBench#enginePairs}),
+     * at every batch size, with {@code repeat} pairs.
+     */
+    public Table engineSolves(EpsPrior pixel, LatentPrior latent, FashionMnist test, NDManager manager) {
+        SolverBench bench = new SolverBench(pixel, latent, test, Tasks.get(task), maxSteps, warmup, repeat)
+                .withThreads(java.util.Arrays.stream(threads).max().orElseThrow());
+        return bench.enginePairs(solvers, batches, warmup, repeat, manager);
     }
 
     /**

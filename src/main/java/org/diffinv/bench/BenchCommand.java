@@ -63,10 +63,10 @@ public final class BenchCommand {
                 case "--python" -> python = Path.of(value(args, ++i, "--python"));
                 case "--only" -> {
                     only = value(args, ++i, "--only");
-                    if (!List.of("network", "engines", "solvers", "memory", "memory-solvers", "threads", "profile",
-                            "torch-export", "torch").contains(only)) {
-                        throw new IllegalArgumentException("--only takes network, engines, solvers, memory, "
-                                + "memory-solvers, threads, profile, torch-export or torch, got '" + only + "'");
+                    if (!List.of("network", "engines", "engine-solves", "solvers", "memory", "memory-solvers", "threads",
+                            "profile", "torch-export", "torch").contains(only)) {
+                        throw new IllegalArgumentException("--only takes network, engines, engine-solves, solvers, "
+                                + "memory, memory-solvers, threads, profile, torch-export or torch, got '" + only + "'");
                     }
                 }
                 default -> throw new IllegalArgumentException("unknown option '" + args[i] + "' for bench (expected "
@@ -93,6 +93,13 @@ public final class BenchCommand {
                 Table en = bench.engines(pixel, LatentPrior.shipped(m, ""), m);
                 System.out.println(en.printAll());
                 System.out.println("[kit] wrote " + results.saveCsv("engines-" + label + ".csv", en));
+            }
+            if ("engine-solves".equals(only)) { // not in the default set: two whole solves per pair
+                LatentPrior latent = bench.solvers().stream().anyMatch(LatentSolverRegistry::contains)
+                        ? LatentPrior.shipped(m, "") : null;
+                Table es = bench.engineSolves(pixel, latent, test, m);
+                System.out.println(es.printAll());
+                System.out.println("[kit] wrote " + results.saveCsv("engine-solves-" + label + ".csv", es));
             }
             if (only == null || only.equals("solvers")) {
                 LatentPrior latent = bench.solvers().stream().anyMatch(LatentSolverRegistry::contains)

@@ -13,6 +13,7 @@ import org.diffinv.experiments.ExperimentRunner;
 import org.diffinv.experiments.Task;
 import org.diffinv.metrics.Cost;
 import org.diffinv.metrics.ProcessMemory;
+import org.diffinv.nn.NetworkEngine;
 import org.diffinv.notebook.Progress;
 import org.diffinv.operators.Operator;
 import org.diffinv.priors.EpsPrior;
@@ -348,9 +349,7 @@ public final class SolverBench {
             NDArray x = testBatch(batch, s);
             Problem<Operator> problem = problem(x);
             String steps = describe(solver);
-            Reconstruction r = isLatent
-                    ? ((LatentSolver<?>) solver).solveAny(problem, latent, Run.seeded(1))
-                    : ((Solver<?>) solver).solveAny(problem, pixel, Run.seeded(1));
+            Reconstruction r = solve(solver, problem);
             Cost c = r.cost();
             double psnr = org.diffinv.metrics.Psnr.batch(r.xHat().clip(-1, 1), x).mean();
             r.close();
@@ -381,6 +380,67 @@ public final class SolverBench {
             table.doubleColumn("peak RSS MB").append(c.peakRssMb());
             table.doubleColumn("psnr").append(psnr);
             table.stringColumn("steps").append(steps);
+        }
+    }
+
+    /** One bench solve of {@code solver} (a {@link Solver} or a {@link LatentSolver}) at seed 1. */
+    private Reconstruction solve(Object solver, Problem<Operator> problem) {
+        return solver instanceof LatentSolver<?> ls
+                ? ls.solveAny(problem, latent, Run.seeded(1))
+                : ((Solver<?>) solver).solveAny(problem, pixel, Run.seeded(1));
+    }
+
+    /**
+     * Whole solves on the two network engines, paired: for every named solver (its bench configuration, the step
+     * budget applied) and batch size, {@code pairs} pairs of one solve on {@link NetworkEngine#BLOCKS} and one on
+     * {@link NetworkEngine#TORCHSCRIPT}, back to back in alternating order after {@code warmup} untimed pairs
+     * ({@link PairedTiming}), at the thread count a solve of that batch runs at. Columns: solver, space, batch,
+     * threads, blocks s, torchscript s (medians), median ratio torchscript/blocks, share torchscript faster, pairs.
+     */
+    public Table enginePairs(List<String> solvers, int[] batches, int warmup, int pairs, NDManager manager) {
+        Table t = Table.create("whole solves: TorchScript engine against DJL blocks, paired",
+                StringColumn.create("solver"), StringColumn.create("space"), IntColumn.create("batch"),
+                IntColumn.create("threads"), DoubleColumn.create("blocks s"), DoubleColumn.create("torchscript s"),
+                DoubleColumn.create("median ratio torchscript/blocks"), DoubleColumn.create("share torchscript faster"),
+                IntColumn.create("pairs"));
+        int before = JniUtils.getNumThreads();
+        try (ThreadPolicy.Scope explicit = ThreadPolicy.suspend()) {
+            for (String name : solvers) {
+                boolean isLatent = LatentSolverRegistry.contains(name);
+                if (isLatent && latent == null) {
+                    throw new IllegalArgumentException("'" + name + "' is a latent solver: the bench needs the latent "
+                            + "prior");
+                }
+                Object solver = budgeted(name, isLatent);
+                for (int b : batches) {
+                    JniUtils.setNumThreads(threadsAt(b));
+                    PairedTiming.Result r = PairedTiming.measure(
+                            () -> solveNanos(solver, b, NetworkEngine.BLOCKS, manager),
+                            () -> solveNanos(solver, b, NetworkEngine.TORCHSCRIPT, manager), warmup, pairs);
+                    t.stringColumn("solver").append(name);
+                    t.stringColumn("space").append(isLatent ? "latent" : "pixel");
+                    t.intColumn("batch").append(b);
+                    t.intColumn("threads").append(threadsAt(b));
+                    t.doubleColumn("blocks s").append(r.medianMsA() / 1e3);
+                    t.doubleColumn("torchscript s").append(r.medianMsB() / 1e3);
+                    t.doubleColumn("median ratio torchscript/blocks").append(r.medianRatio());
+                    t.doubleColumn("share torchscript faster").append(r.shareBFaster());
+                    t.intColumn("pairs").append(r.pairs());
+                }
+            }
+        } finally {
+            JniUtils.setNumThreads(before);
+        }
+        return t;
+    }
+
+    /** Nanoseconds of one bench solve at {@code batch} on {@code engine}; the problem is made outside the timing. */
+    private long solveNanos(Object solver, int batch, NetworkEngine engine, NDManager manager) {
+        try (NetworkEngine.Restore r = NetworkEngine.use(engine); NDManager s = manager.newSubManager()) {
+            Problem<Operator> problem = problem(testBatch(batch, s));
+            long t0 = System.nanoTime();
+            solve(solver, problem).close();
+            return System.nanoTime() - t0;
         }
     }
 

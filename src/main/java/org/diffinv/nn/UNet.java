@@ -28,6 +28,11 @@ import java.util.List;
  * ResBlock; on the way up {@code blocksPerLevel + 1} ResBlocks per level, each taking the concatenated skip
  * activation, and nearest-neighbour x2 upsampling (repeat) followed by a 3x3 convolution; GroupNorm, SiLU, 3x3
  * output convolution. FiLM conditioning adds {@code W_c mean_L(c)} to the time embedding.
+ *
+ * <p>Engines: on {@link NetworkEngine#TORCHSCRIPT} (the default) the forward pass runs as one TorchScript module the
+ * blocks write themselves ({@link #writeScript}, {@link TorchScript}); on {@link NetworkEngine#BLOCKS} it runs the
+ * DJL blocks below operation by operation. Both compute the same function, are differentiable in the inputs and the
+ * weights, and check their inputs here first.
  */
 public final class UNet extends KitBlock {
     private final UNetConfig config;

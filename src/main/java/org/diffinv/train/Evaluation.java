@@ -45,7 +45,9 @@ import java.util.Locale;
  *   <li>latent floors (latent prior and autoencoder): FD-kit of the autoencoder's reconstructions {@code D(E(x))} of
  *       the whole test split against the test split ({@code fdKitAutoencoderTest}), and of the reconstructions of the
  *       same {@code n} validation images as the real floor ({@code fdKitLatentFloor}, directly comparable with
- *       {@code fdKit} and {@code fdKitFloor}): the best a latent prior can do through this decoder.</li>
+ *       {@code fdKit} and {@code fdKitFloor}): the best a latent prior can do through this decoder; and the
+ *       prompt-match ceiling ({@code promptMatchCeiling}, per class too): the classifier's accuracy on the test
+ *       split's reconstructions, what a perfect prompt-conditioned latent prior would score.</li>
  * </ul>
  */
 public final class Evaluation {
@@ -201,29 +203,64 @@ public final class Evaluation {
         int nv = Math.min(n, val.size());
         double[][] ft = Quality.features(clf, m, test, range(test.size()));
         double[][] fv = Quality.features(clf, m, val, range(nv));
-        double[][] frTest = reconstructionFeatures(m, clf, ae, test, test.size());
-        double[][] frVal = reconstructionFeatures(m, clf, ae, val, nv);
-        q.addProperty("fdKitAutoencoderTest", org.diffinv.metrics.FrechetDistance.of(frTest, ft));
+        Reconstructions rTest = reconstructions(m, clf, ae, test, test.size());
+        double[][] frVal = reconstructions(m, clf, ae, val, nv).features();
+        q.addProperty("fdKitAutoencoderTest", org.diffinv.metrics.FrechetDistance.of(rTest.features(), ft));
         q.addProperty("fdKitLatentFloor", org.diffinv.metrics.FrechetDistance.of(frVal, ft));
+        promptMatchCeiling(test, rTest.predicted(), q);
         if (!q.has("fdKitFloor")) {
             q.addProperty("fdKitFloor", org.diffinv.metrics.FrechetDistance.of(fv, ft));
         }
         q.addProperty("floorImages", nv);
     }
 
-    /** The classifier features of {@code D(E(x))} (clipped to [-1, 1]) for the first {@code n} images of {@code data}. */
-    private static double[][] reconstructionFeatures(NDManager m, FeatureClassifier clf, KlAutoencoderModel ae,
-                                                     FashionMnist data, int n) {
+    /**
+     * The classifier's features of {@code D(E(x))} (clipped to [-1, 1]) for the first {@code n} images of
+     * {@code data}, and its top-1 class for each.
+     */
+    private record Reconstructions(double[][] features, int[] predicted) {
+    }
+
+    private static Reconstructions reconstructions(NDManager m, FeatureClassifier clf, KlAutoencoderModel ae,
+                                                   FashionMnist data, int n) {
         double[][] out = new double[n][];
+        int[] predicted = new int[n];
         for (int from = 0; from < n; from += 250) {
             int c = Math.min(250, n - from);
             try (NDManager s = m.newSubManager()) {
                 NDArray xHat = ae.decode(ae.encode(data.images(s, from, c))).clip(-1, 1);
-                double[][] f = Quality.features(clf, xHat);
-                System.arraycopy(f, 0, out, from, c);
+                System.arraycopy(Quality.features(clf, xHat), 0, out, from, c);
+                System.arraycopy(Quality.predict(clf, xHat), 0, predicted, from, c);
             }
         }
-        return out;
+        return new Reconstructions(out, predicted);
+    }
+
+    /**
+     * The prompt-match ceiling: the share of the test split's reconstructions {@code D(E(x))} that the classifier
+     * puts in their true class, overall and per class (out of each class's test images). A latent prior whose
+     * samples from "a photo of a X" were exactly the encoded test images of class X would score this share through
+     * this decoder and classifier; the classifier's own accuracy on real test images is on its card.
+     */
+    private static void promptMatchCeiling(FashionMnist test, int[] predicted, JsonObject q) {
+        int[] right = new int[10];
+        int[] total = new int[10];
+        for (int i = 0; i < predicted.length; i++) {
+            int label = test.label(i);
+            total[label]++;
+            right[label] += predicted[i] == label ? 1 : 0;
+        }
+        JsonArray perClass = new JsonArray();
+        int sum = 0;
+        for (int c = 0; c < 10; c++) {
+            if (total[c] == 0) {
+                throw new IllegalStateException("the test split has no image of class " + c);
+            }
+            perClass.add((double) right[c] / total[c]);
+            sum += right[c];
+        }
+        q.addProperty("promptMatchCeiling", (double) sum / predicted.length);
+        q.add("promptMatchCeilingPerClass", perClass);
     }
 
     private static void sampleQuality(NDManager m, EpsPrior prior, KlAutoencoderModel ae, TimeGrid grid,

@@ -102,6 +102,13 @@ public final class ModelCard {
                                 + "that matched the encoded data exactly would score through this decoder at this "
                                 + "sample count, to be read beside fdKitFloor (real images).\n");
             }
+            if (q.has("promptMatchCeiling")) {
+                b.append("\nPrompt-match ceiling: promptMatchCeiling is the share of the test split's reconstructions "
+                        + "D(E(x)) that the classifier puts in their true class (promptMatchCeilingPerClass: per "
+                        + "class, T-shirt/top first): the prompt-match share a latent prior whose samples for \"a photo "
+                        + "of a X\" were exactly the encoded test images of class X would reach through this decoder "
+                        + "and classifier. The classifier's accuracy on the real test images is on its own card.\n");
+            }
         } else {
             b.append("Not measured yet (run `TrainMain ").append(name).append(" --evaluate`).\n");
         }

@@ -149,6 +149,47 @@ class BenchTest {
         }
     }
 
+    /**
+     * The engine table times both engines on a real network and counts their engine calls: the shipped decoder's
+     * TorchScript forward is a handful of top-level calls, its block forward one per operation.
+     */
+    @Test
+    void engineTableTimesBothEnginesAndCountsTheirCalls() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            org.diffinv.priors.KlAutoencoderModel ae = org.diffinv.priors.KlAutoencoderModel.load(m);
+            NetworkBench.Network dec = new NetworkBench.Network("decoder", ae.latentShape(), ae::decode);
+            Table t = NetworkBench.engineTable(java.util.List.of(dec), new int[] {1}, new int[] {1}, 1, 3, m);
+            assertEquals(2, t.rowCount(), "forward and forward + backward");
+            for (int r = 0; r < 2; r++) {
+                assertTrue(t.doubleColumn("blocks ms").getDouble(r) > 0 && t.doubleColumn("torchscript ms").getDouble(r) > 0);
+                assertEquals(3, t.intColumn("pairs").getInt(r));
+            }
+            int blocks = t.intColumn("engine ops blocks").getInt(0);
+            int script = t.intColumn("engine ops torchscript").getInt(0);
+            assertTrue(script <= 5 && blocks > 10 * script, "forward engine calls: blocks " + blocks + ", TorchScript "
+                    + script);
+        }
+    }
+
+    /** Whole solves on both engines, paired: one row per solver and batch, both medians from timed solves. */
+    @Test
+    void enginePairsTimeWholeSolvesOnBothEngines() {
+        NoiseSchedule s = NoiseSchedule.ddpmLinear();
+        SolverBench bench = new SolverBench(EpsPrior.of(s, (x, t) -> x.mul(0.5)), null,
+                org.diffinv.data.FashionMnist.load(org.diffinv.data.FashionMnist.Split.TEST),
+                org.diffinv.experiments.Tasks.get("sr4-avgpool"), 4, 0, 1);
+        try (NDManager m = NDManager.newBaseManager()) {
+            Table t = bench.enginePairs(java.util.List.of("dps", "ddrm"), new int[] {1, 2}, 0, 3, m);
+            assertEquals(4, t.rowCount());
+            assertEquals("dps", t.stringColumn("solver").get(0));
+            assertEquals(2, t.intColumn("batch").getInt(1));
+            for (int r = 0; r < 4; r++) {
+                assertTrue(t.doubleColumn("blocks s").getDouble(r) > 0 && t.doubleColumn("torchscript s").getDouble(r) > 0);
+                assertEquals(3, t.intColumn("pairs").getInt(r));
+            }
+        }
+    }
+
     @Test
     void overheadRatioDividesByTheNetworkCostOfTheLedger() {
         SolverBench.UnitCosts u = new SolverBench.UnitCosts(10, 25, 4, 9, 3, 7, 0, 0);
