@@ -91,11 +91,7 @@ public final class NetworkBench {
 
     /** One evaluation of {@code call}; the result is read back (as a solver step would) and dropped. */
     static void evaluate(EpsPrior prior, Call call, NDArray x, NDArray v) {
-        if (call == Call.FORWARD) {
-            prior.eps(x, T);
-        } else {
-            Guidance.gradient(x, leaf -> prior.eps(leaf, T).mul(v).sum());
-        }
+        evaluate(leaf -> prior.eps(leaf, T), call, x, v);
     }
 
     /** The engine operations of one {@code call} at batch {@code batch} (after one untimed warm-up call). */
@@ -176,14 +172,7 @@ public final class NetworkBench {
 
     /** One timed call at {@code threads} in a fresh sub-manager closed inside the timed region; nanoseconds. */
     static long once(EpsPrior prior, Call call, Shape shape, NoiseSource noise, int threads, NDManager manager) {
-        JniUtils.setNumThreads(threads);
-        NDManager s = manager.newSubManager();
-        NDArray x = noise.normal(s, shape, DataType.FLOAT32);
-        NDArray v = call == Call.FORWARD ? null : noise.normal(s, shape, DataType.FLOAT32);
-        long t0 = System.nanoTime();
-        evaluate(prior, call, x, v);
-        s.close();
-        return System.nanoTime() - t0;
+        return once(x -> prior.eps(x, T), call, shape, shape, noise, threads, NetworkEngine.current(), manager);
     }
 
     /**
