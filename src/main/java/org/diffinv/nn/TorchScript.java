@@ -42,8 +42,12 @@ import java.util.zip.ZipOutputStream;
  * <p>Gradients: the module runs with the engine's autograd enabled exactly when the caller records (inside a
  * gradient collector), so {@code d eps / d x_t} flows through it as through the blocks, and so do the weights'
  * gradients when the weights require them (training: the module reads the parameter arrays themselves, so their
- * gradients accumulate where DJL's optimisers read them). Values agree with the block path to float rounding (the fused kernels sum in another order; the tests
- * hold every shipped network to 1e-5).
+ * gradients accumulate where DJL's optimisers read them). Values agree with the block path to float rounding (the
+ * fused kernels sum in another order; the tests hold every shipped network to 1e-5).
+ *
+ * <p>The call goes through DJL's package-private {@code PyTorchLibrary.moduleRunMethod} (found by reflection when
+ * this class loads, with an error naming it if a DJL version moved it), because DJL's public
+ * {@code IValueUtils.runMethod} runs modules with autograd off.
  *
  * <p>The interpreter runs without graph optimisation ({@code ai.djl.pytorch.graph_optimizer=false}, the kit's
  * setting): each call executes the written graph as is, with no profiling runs or re-specialisation per shape.
