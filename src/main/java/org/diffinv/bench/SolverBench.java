@@ -223,10 +223,7 @@ public final class SolverBench {
     public Table run(List<String> solvers, int[] batches, NDManager manager) {
         for (String name : solvers) {
             if (LatentSolverRegistry.contains(name)) {
-                if (latent == null) {
-                    throw new IllegalArgumentException("'" + name + "' is a latent solver: the bench needs the latent "
-                            + "prior for it");
-                }
+                requireLatentPrior(name, true);
             } else {
                 SolverRegistry.paper(name, pixel.schedule(), task.kind()); // refuses an unknown name, naming the known
             }
@@ -298,6 +295,14 @@ public final class SolverBench {
         measure(table, name, budgeted(name, isLatent), batch, units, manager);
     }
 
+    /** Refuses a latent solver {@code name} when this bench was made without the latent prior. */
+    private void requireLatentPrior(String name, boolean isLatent) {
+        if (isLatent && latent == null) {
+            throw new IllegalArgumentException("'" + name + "' is a latent solver: the bench needs the latent prior "
+                    + "for it");
+        }
+    }
+
     /** The registry's paper configuration of {@code name} (a latent or a pixel solver) within the step budget. */
     private Object budgeted(String name, boolean isLatent) {
         return isLatent
@@ -315,9 +320,7 @@ public final class SolverBench {
         if (!isLatent && !(solver instanceof Solver<?>)) {
             throw new IllegalArgumentException("expected a Solver or a LatentSolver, got " + solver);
         }
-        if (isLatent && latent == null) {
-            throw new IllegalArgumentException("'" + label + "' is a latent solver: the bench needs the latent prior");
-        }
+        requireLatentPrior(label, isLatent);
         int before = JniUtils.getNumThreads();
         JniUtils.setNumThreads(threadsAt(batch));
         try (ThreadPolicy.Scope explicit = ThreadPolicy.suspend()) {
@@ -407,10 +410,7 @@ public final class SolverBench {
         try (ThreadPolicy.Scope explicit = ThreadPolicy.suspend()) {
             for (String name : solvers) {
                 boolean isLatent = LatentSolverRegistry.contains(name);
-                if (isLatent && latent == null) {
-                    throw new IllegalArgumentException("'" + name + "' is a latent solver: the bench needs the latent "
-                            + "prior");
-                }
+                requireLatentPrior(name, isLatent);
                 Object solver = budgeted(name, isLatent);
                 for (int b : batches) {
                     JniUtils.setNumThreads(threadsAt(b));
@@ -474,10 +474,7 @@ public final class SolverBench {
             for (int i = 0; i < solvers.size(); i++) {
                 String name = solvers.get(i);
                 boolean isLatent = LatentSolverRegistry.contains(name);
-                if (isLatent && latent == null) {
-                    throw new IllegalArgumentException("'" + name + "' is a latent solver: the bench needs the latent "
-                            + "prior for it");
-                }
+                requireLatentPrior(name, isLatent);
                 Object solver = budgeted(name, isLatent);
                 progress.setMessage(name);
                 try (NDManager s = manager.newSubManager()) {

@@ -35,6 +35,11 @@ public abstract class KitBlock extends AbstractBlock {
         return child.forward(ps, new NDList(x), training).singletonOrThrow();
     }
 
+    /** The weight array of {@code conv} (what a {@link TorchScript.Cache} checks its module against). */
+    static NDArray weightOf(ai.djl.nn.convolutional.Conv2d conv) {
+        return conv.getParameters().get("weight").getArray();
+    }
+
     /** A parameter's current value on {@code x}'s device (recorded for gradients when training). */
     protected static NDArray value(ParameterStore ps, Parameter p, NDArray like, boolean training) {
         return ps.getValue(p, like.getDevice(), training);

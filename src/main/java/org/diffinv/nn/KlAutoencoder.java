@@ -158,10 +158,6 @@ public final class KlAutoencoder extends KitBlock {
     private final TorchScript.Cache encodeScript = new TorchScript.Cache(this::writeEncoder);
     private final TorchScript.Cache decodeScript = new TorchScript.Cache(this::writeDecoder);
 
-    private static NDArray weightOf(Conv2d conv) {
-        return conv.getParameters().get("weight").getArray();
-    }
-
     /**
      * {@link #encode} up to the split as a TorchScript module ({@link TorchScript}): returns the {@code 2L} channels
      * of {@code mu} and {@code log sigma^2}, which the caller splits and clamps.

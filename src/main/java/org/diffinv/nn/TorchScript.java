@@ -79,15 +79,12 @@ public final class TorchScript implements AutoCloseable {
     private final IValue weights;
     private final List<NDArray> weightArrays;
     private final String source;
-    private final NDManager manager;
 
-    private TorchScript(PtSymbolBlock module, IValue weights, List<NDArray> weightArrays, String source,
-                        NDManager manager) {
+    private TorchScript(PtSymbolBlock module, IValue weights, List<NDArray> weightArrays, String source) {
         this.module = module;
         this.weights = weights;
         this.weightArrays = weightArrays;
         this.source = source;
-        this.manager = manager;
     }
 
     /** The TorchScript source of the module's {@code forward} (for inspection and the tests). */
@@ -183,6 +180,9 @@ public final class TorchScript implements AutoCloseable {
             TorchScript s = script;
             if (s != null && !s.isClosed() && s.reads(anyWeight)) {
                 return s;
+            }
+            if (s != null) {
+                s.close(); // written for arrays since replaced: drop its references to them now
             }
             NDManager m = anyWeight.getManager();
             s = writer.apply(m);
@@ -305,7 +305,7 @@ public final class TorchScript implements AutoCloseable {
                 throw new UncheckedIOException("could not load the written TorchScript module", e);
             }
             PtNDArray[] w = weights.stream().map(a -> (PtNDArray) a).toArray(PtNDArray[]::new);
-            return new TorchScript(module, IValue.listFrom(w), List.copyOf(weights), src, manager);
+            return new TorchScript(module, IValue.listFrom(w), List.copyOf(weights), src);
         }
     }
 

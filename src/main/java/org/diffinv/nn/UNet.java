@@ -218,7 +218,7 @@ public final class UNet extends KitBlock {
 
     /** The TorchScript module of this network's forward pass ({@link TorchScript.Cache}). */
     private TorchScript scripted() {
-        return script.get(inConv.getParameters().get("weight").getArray());
+        return script.get(weightOf(inConv));
     }
 
     /**
@@ -228,7 +228,7 @@ public final class UNet extends KitBlock {
     TorchScript writeScript(NDManager manager) {
         boolean cond = config.conditioned();
         TorchScript.Writer w = cond ? new TorchScript.Writer("x", "t", "c") : new TorchScript.Writer("x", "t");
-        String emb = timeEmbedding.script(w, "t", inConv.getParameters().get("weight").getArray());
+        String emb = timeEmbedding.script(w, "t", weightOf(inConv));
         if (condProj != null) {
             emb = w.let("torch.add(" + emb + ", " + w.linear(condProj, "torch.mean(c, [1])") + ")");
         }
