@@ -22,13 +22,16 @@ import java.util.List;
  * <pre>
  *   bench [--mode smoke|quick|full] [--warmup W] [--repeat R] [--batch 1,16] [--threads 1,2] [--solvers a,b]
  *         [--steps N] [--task T]
- *         [--only network|solvers|memory|memory-solvers|threads|profile|torch-export|torch] [--python PATH]
+ *         [--only network|engines|engine-solves|solvers|memory|memory-solvers|threads|profile|scalars|torch-export
+ *                 |torch]
+ *         [--python PATH]
  * </pre>
  * {@code --only memory-solvers} runs every bench solver's budgeted solve back to back until the memory check's step
  * count is reached ({@code memorySteps / steps} solves, at least 10; {@link SolverBench#memory}) at the smallest batch.
  * {@code --only torch-export} writes the pixel network for {@code environment/bench/torch_eager.py} (the PyTorch-eager
  * reference, see {@link TorchReference}) under {@code results/bench/torch-export/}; {@code --only torch --python PATH}
  * exports it too and runs the paired comparison against that script under the given Python (one with torch).
+ * {@code --only scalars} times one tensor-by-number op, DJL's against the kit's ({@link ScalarBench}).
  * The mode sets the defaults ({@link Bench#forMode}); each option overrides one of them.
  */
 public final class BenchCommand {
@@ -64,9 +67,10 @@ public final class BenchCommand {
                 case "--only" -> {
                     only = value(args, ++i, "--only");
                     if (!List.of("network", "engines", "engine-solves", "solvers", "memory", "memory-solvers", "threads",
-                            "profile", "torch-export", "torch").contains(only)) {
+                            "profile", "torch-export", "torch", "scalars").contains(only)) {
                         throw new IllegalArgumentException("--only takes network, engines, engine-solves, solvers, "
-                                + "memory, memory-solvers, threads, profile, torch-export or torch, got '" + only + "'");
+                                + "memory, memory-solvers, threads, profile, scalars, torch-export or torch, got '" + only
+                                + "'");
                     }
                 }
                 default -> throw new IllegalArgumentException("unknown option '" + args[i] + "' for bench (expected "
@@ -147,6 +151,11 @@ public final class BenchCommand {
                         System.out.println("[kit] wrote " + results.saveCsv("torch-" + label + ".csv", tt));
                     }
                 }
+            }
+            if ("scalars".equals(only)) { // not in the default set: one op's cost, behind the solvers' overhead
+                Table sc = ScalarBench.table(bench.batches(), bench.warmup(), bench.repeat(), m);
+                System.out.println(sc.printAll());
+                System.out.println("[kit] wrote " + results.saveCsv("scalars-" + label + ".csv", sc));
             }
             if ("threads".equals(only)) { // not in the default set: a policy question, asked on purpose
                 Table th = bench.threadPolicy(pixel, m);

@@ -1,6 +1,7 @@
 package org.diffinv.diffusion;
 
 import ai.djl.ndarray.NDArray;
+import org.diffinv.util.Scalars;
 
 /**
  * The DDIM step with stochasticity {@code eta} (Song, Meng and Ermon 2021, Eq. 12 with Eq. 16), on a pair
@@ -69,7 +70,7 @@ public final class DdimStep {
                         + tPrev + ": 1 - abar_s - sigma^2 = " + directionVariance + " < 0");
             }
         }
-        NDArray out = x0.mul(Math.sqrt(alphaBarS)).add(eps.mul(Math.sqrt(directionVariance)));
+        NDArray out = Scalars.mul(x0, Math.sqrt(alphaBarS)).add(Scalars.mul(eps, Math.sqrt(directionVariance)));
         if (sigma == 0) {
             return out;
         }
@@ -77,6 +78,6 @@ public final class DdimStep {
             throw new IllegalArgumentException("the DDIM step (" + t + " -> " + tPrev + ", eta = " + eta
                     + ") is stochastic (sigma " + sigma + ") and needs a NoiseSource, got null");
         }
-        return out.add(noise.normalLike(out).mul(sigma));
+        return out.add(Scalars.mul(noise.normalLike(out), sigma));
     }
 }

@@ -1,6 +1,7 @@
 package org.diffinv.diffusion;
 
 import ai.djl.ndarray.NDArray;
+import org.diffinv.util.Scalars;
 
 /**
  * The DDPM ancestral step (Ho, Jain and Abbeel 2020, Eqs. 6-7 and Algorithm 2), generalised to any pair
@@ -57,7 +58,7 @@ public final class DdpmStep {
             throw new IllegalArgumentException("the DDPM step (" + t + " -> " + tPrev
                     + ") is stochastic (variance " + variance + ") and needs a NoiseSource, got null");
         }
-        return mean.add(noise.normalLike(mean).mul(Math.sqrt(variance)));
+        return mean.add(Scalars.mul(noise.normalLike(mean), Math.sqrt(variance)));
     }
 
     /**
@@ -67,7 +68,7 @@ public final class DdpmStep {
     public static NDArray posteriorMean(NoiseSchedule schedule, NDArray xt, NDArray x0, int t, int tPrev) {
         Tweedie.checkSameShape(xt, x0, "x_t", "x0");
         double[] c = meanCoefficients(schedule, t, tPrev);
-        return x0.mul(c[0]).add(xt.mul(c[1]));
+        return Scalars.mul(x0, c[0]).add(Scalars.mul(xt, c[1]));
     }
 
     /**

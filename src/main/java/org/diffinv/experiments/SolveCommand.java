@@ -168,7 +168,7 @@ final class SolveCommand {
             }
             System.out.println(table.printAll());
             Results results = Results.forRun("solve");
-            String stem = task + "-" + String.join("+", methods) + (sets.isEmpty() ? "" : "-" + sets.toString()
+            String stem = task + "-" + methodsPart(methods) + (sets.isEmpty() ? "" : "-" + sets.toString()
                     .replaceAll("[{} ]", "").replace(',', '+')) + (split == FashionMnist.Split.TEST ? "" : "-validation")
                     + (sweepName == null ? "" : "-sweep-" + sweepName) + (noise == null ? "" : "-noise" + noise)
                     + "-images" + images;
@@ -178,5 +178,21 @@ final class SolveCommand {
                 System.out.println("[kit] wrote " + p);
             }
         }
+    }
+
+    /** The longest method list written out in a result file's name; file systems allow 255 bytes in all. */
+    static final int MAX_METHODS_IN_NAME = 120;
+
+    /**
+     * The methods' part of a result file's name: {@code a+b+c}, or, when that is longer than
+     * {@value #MAX_METHODS_IN_NAME} characters, the first method, the count of the others and a hash of the whole
+     * list ({@code dps+27-more-1a2b3c4d}), so that a long {@code --method} list still gets its own file.
+     */
+    static String methodsPart(List<String> methods) {
+        String all = String.join("+", methods);
+        if (all.length() <= MAX_METHODS_IN_NAME) {
+            return all;
+        }
+        return methods.get(0) + "+" + (methods.size() - 1) + "-more-" + String.format("%08x", all.hashCode());
     }
 }

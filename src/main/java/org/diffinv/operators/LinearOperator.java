@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import org.diffinv.linalg.CgOptions;
 import org.diffinv.linalg.CgResult;
 import org.diffinv.linalg.ConjugateGradient;
+import org.diffinv.util.Scalars;
 
 /**
  * Linear tier: {@code A} is linear, so it has an adjoint {@code A^T}, a pseudo-inverse {@code A^+} computed
@@ -114,7 +115,7 @@ public interface LinearOperator extends Operator {
         }
         double invGamma = 1.0 / gamma;
         NDArray aty = adjoint(y);
-        NDArray zScaled = z.mul(invGamma);
+        NDArray zScaled = Scalars.mul(z, invGamma);
         NDArray rhs = aty.add(zScaled);
         aty.close();
         zScaled.close();
@@ -122,7 +123,7 @@ public interface LinearOperator extends Operator {
             NDArray av = apply(v);
             NDArray atav = adjoint(av);
             av.close();
-            NDArray out = atav.add(v.mul(invGamma));
+            NDArray out = atav.add(Scalars.mul(v, invGamma));
             atav.close();
             return out;
         }, rhs, z, options);

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import org.diffinv.diffusion.NoiseSource;
 
 import java.util.Locale;
+import org.diffinv.util.Scalars;
 
 /**
  * Additive white Gaussian measurement noise, stated once in the units of [0, 1] images and converted
@@ -59,7 +60,7 @@ public record MeasurementNoise(double sigma01) {
             throw new IllegalArgumentException("measurement noise with sigma01 = " + sigma01 + " needs a NoiseSource");
         }
         try (NDArray z = noise.normalLike(y)) {
-            return y.add(z.mul(sigma()));
+            return y.add(Scalars.mul(z, sigma()));
         }
     }
 

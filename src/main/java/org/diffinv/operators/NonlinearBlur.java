@@ -96,13 +96,13 @@ public final class NonlinearBlur implements Operator {
         try (NDManager s = parent.newSubManager()) {
             x.tempAttach(s); // intermediates land in s and are freed with it; x returns to its manager
             // u = clip((x + 1)/2, 0, 1)
-            NDArray u = Scalars.mul(x.add(1), 0.5).clip(0, 1);
+            NDArray u = Scalars.mul(Scalars.add(x, 1), 0.5).clip(0, 1);
             // v = -ln(1 - u (1 - e^{-a})) / a
-            NDArray v = Scalars.mul(Scalars.mul(u, -norm).add(1).log(), -1.0 / a);
+            NDArray v = Scalars.mul(Scalars.add(Scalars.mul(u, -norm), 1).log(), -1.0 / a);
             NDArray b = blur.apply(v);
             b.attach(s);
             // y = 2 f(b) - 1 = 2 (1 - e^{-a b}) / (1 - e^{-a}) - 1
-            NDArray y = Scalars.mul(Scalars.mul(b, -a).exp(), -2.0 / norm).add(2.0 / norm - 1);
+            NDArray y = Scalars.add(Scalars.mul(Scalars.mul(b, -a).exp(), -2.0 / norm), 2.0 / norm - 1);
             y.attach(parent);
             return y;
         }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.types.Shape;
 import org.diffinv.linalg.CgOptions;
 import org.diffinv.linalg.CgResult;
+import org.diffinv.util.Scalars;
 
 /**
  * SVD-decomposable tier: {@code A = U S V^T} with orthonormal {@code U}, {@code V} applied as fast
@@ -94,10 +95,10 @@ public interface SvdOperator extends LinearOperator {
         NDArray vtz = vt(z);
         NDArray s = singularValues(vtz);
         NDArray suty = s.mul(uty);
-        NDArray vtzScaled = vtz.mul(invGamma);
+        NDArray vtzScaled = Scalars.mul(vtz, invGamma);
         NDArray num = suty.add(vtzScaled);
         NDArray s2 = s.mul(s);
-        NDArray den = s2.add(invGamma);
+        NDArray den = Scalars.add(s2, invGamma);
         NDArray c = num.div(den);
         NDArray x = v(c);
         for (NDArray t : new NDArray[] {uty, vtz, s, suty, vtzScaled, num, s2, den, c}) {

@@ -2,6 +2,7 @@ package org.diffinv.priors;
 
 import ai.djl.ndarray.NDArray;
 import org.diffinv.diffusion.NoiseSchedule;
+import org.diffinv.util.Scalars;
 
 /**
  * A conditional noise predictor {@code eps_theta(z_t, t, c)} (the prompt-conditioned latent prior of latent
@@ -51,7 +52,7 @@ public interface ConditionalEpsPrior {
         return EpsPrior.of(schedule(), (zt, t) -> {
             NDArray epsNull = eps(zt, t, nullCondition);
             NDArray epsCond = eps(zt, t, condition);
-            return epsNull.add(epsCond.sub(epsNull).mul(s));
+            return epsNull.add(Scalars.mul(epsCond.sub(epsNull), s));
         });
     }
 

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.diffinv.diffusion.NoiseSchedule;
 import org.diffinv.diffusion.NoiseSource;
+import org.diffinv.util.Scalars;
 
 /**
  * A consistency function {@code f(x_t, t)} (Song, Dhariwal, Chen and Sutskever, "Consistency models", ICML 2023,
@@ -55,7 +56,7 @@ public interface ConsistencyFunction {
                 int t = times[i];
                 NDArray z = noise.normal(scope, shape, DataType.FLOAT32);
                 double ab = schedule().alphaBar(t);
-                NDArray xt = i == 0 ? z : x0.mul(Math.sqrt(ab)).add(z.mul(Math.sqrt(1 - ab)));
+                NDArray xt = i == 0 ? z : Scalars.mul(x0, Math.sqrt(ab)).add(Scalars.mul(z, Math.sqrt(1 - ab)));
                 x0 = x0(xt, t);
             }
             x0.attach(manager);

@@ -5,6 +5,7 @@ import org.diffinv.linalg.CgOptions;
 import org.diffinv.linalg.ConjugateGradient;
 import org.diffinv.operators.FiniteDifference;
 import org.diffinv.operators.LinearOperator;
+import org.diffinv.util.Scalars;
 
 /**
  * ADMM-TV, the classical baseline of the DPS and PSLD tables: the isotropic total-variation estimate
@@ -122,7 +123,7 @@ public final class AdmmTv implements Solver<LinearOperator> {
         NDArray h = w.get(":, 0:" + c);
         NDArray v = w.get(":, " + c + ":");
         NDArray magnitude = h.square().add(v.square()).sqrt();
-        NDArray factor = magnitude.sub(threshold).maximum(0).div(magnitude.maximum(1e-30));
+        NDArray factor = Scalars.sub(magnitude, threshold).maximum(0).div(magnitude.maximum(1e-30));
         return w.mul(factor.concat(factor, 1));
     }
 
@@ -150,14 +151,14 @@ public final class AdmmTv implements Solver<LinearOperator> {
         NDArray x = ScaledAdmm.run(aty, new ScaledAdmm.Steps() {
             @Override
             public NDArray xUpdate(NDArray xPrev, NDArray v, int k) {
-                NDArray b = GRADIENT.adjoint(v).mul(rho).add(aty);
+                NDArray b = Scalars.mul(GRADIENT.adjoint(v), rho).add(aty);
                 ctx.meter().countOperatorSolve(1);
                 return ConjugateGradient.solve(p -> {
                     NDArray ap = a.apply(p);
                     NDArray atap = a.adjoint(ap);
                     NDArray cp = GRADIENT.apply(p);
                     NDArray ctcp = GRADIENT.adjoint(cp);
-                    return atap.add(ctcp.mul(rho));
+                    return atap.add(Scalars.mul(ctcp, rho));
                 }, b, xPrev, params.cg()).solution();
             }
 

@@ -11,6 +11,7 @@ import org.diffinv.operators.SvdOperator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.DoubleUnaryOperator;
+import org.diffinv.util.Scalars;
 
 /**
  * C-PiGDM, noiseless (Pandey, Rudolph, Mandt et al., "Fast samplers for inverse problems in iterative refinement
@@ -317,26 +318,26 @@ public final class CPigdm implements Solver<SvdOperator> {
 
     /** {@code A_t x = kappa1 (x + kappa2 P x)}. */
     static NDArray transform(SvdOperator h, ContinuousVpSchedule s, Params p, double t, NDArray x) {
-        return x.add(h.project(x).mul(kappa2(s, p, t))).mul(kappa1(s, p, t));
+        return Scalars.mul(x.add(Scalars.mul(h.project(x), kappa2(s, p, t))), kappa1(s, p, t));
     }
 
     /** {@code A_t^{-1} xb = e^{-c1} (xb + (e^{-c2} - 1) P xb)}. */
     static NDArray inverse(SvdOperator h, ContinuousVpSchedule s, Params p, double t, NDArray xb) {
-        return xb.add(h.project(xb).mul(Math.expm1(-c2(s, p, t)))).mul(Math.exp(-c1(s, p, t)));
+        return Scalars.mul(xb.add(Scalars.mul(h.project(xb), Math.expm1(-c2(s, p, t)))), Math.exp(-c1(s, p, t)));
     }
 
     /** {@code A_t^noisy x = A_t x + c3 Q x}. */
     static NDArray transform(SvdOperator h, ContinuousVpSchedule s, Params p, double sigma, double t, NDArray x) {
         NDArray ax = transform(h, s, p, t, x);
         double c3 = c3(s, p, sigma, t);
-        return c3 == 0 ? ax : ax.add(q(h, x).mul(c3));
+        return c3 == 0 ? ax : ax.add(Scalars.mul(q(h, x), c3));
     }
 
     /** The first-order inverse {@code A_t^{-1} v - A_t^{-1}(c3 Q A_t^{-1} v)} of {@code A_t^noisy}. */
     static NDArray inverse(SvdOperator h, ContinuousVpSchedule s, Params p, double sigma, double t, NDArray v) {
         NDArray ainv = inverse(h, s, p, t, v);
         double c3 = c3(s, p, sigma, t);
-        return c3 == 0 ? ainv : ainv.sub(inverse(h, s, p, t, q(h, ainv).mul(c3)));
+        return c3 == 0 ? ainv : ainv.sub(inverse(h, s, p, t, Scalars.mul(q(h, ainv), c3)));
     }
 
     /**
@@ -436,7 +437,7 @@ public final class CPigdm implements Solver<SvdOperator> {
         }
         NDArray qhpy = noisy ? q(h, hpy) : null;
         double t0 = grid.time(0);
-        NDArray xStart = hpy.mul(s.mu(t0)).add(ctx.normal().mul(s.sigma(t0)));
+        NDArray xStart = Scalars.mul(hpy, s.mu(t0)).add(Scalars.mul(ctx.normal(), s.sigma(t0)));
         NDArray xbStart = transform(h, s, params, sigma, t0, xStart);
         NDArray xbEnd = ctx.loop(discreteGrid(ctx, grid), xbStart, (n, step, xb) -> {
             double tn = grid.time(n);
@@ -448,19 +449,20 @@ public final class CPigdm implements Solver<SvdOperator> {
             NDArray[] x0 = new NDArray[1];
             Guidance.Result g = ctx.guide(x, step.t(), (eps, x0Hat) -> {
                 NDArray e = eps.stopGradient();
-                x0[0] = x.sub(e.mul(sig)).div(mu);
+                x0[0] = Scalars.div(x.sub(Scalars.mul(e, sig)), mu);
                 NDArray m = hpy.sub(h.project(x0[0])).stopGradient();
                 return eps.mul(m).sum();
             });
             Interval k = d[n];
             NDArray e = g.eps();
             NDArray gj = g.gradient();
-            NDArray next = xb.sub(xb.mul(params.lambda() * (tn - tn1)))
-                    .add(hpy.mul(k.dy()))
-                    .add(e.mul(k.ds1())).add(h.project(e).mul(k.ds2()))
-                    .add(gj.mul(k.dj1())).add(h.project(gj).mul(k.dj2()));
+            NDArray next = xb.sub(Scalars.mul(xb, params.lambda() * (tn - tn1)))
+                    .add(Scalars.mul(hpy, k.dy()))
+                    .add(Scalars.mul(e, k.ds1())).add(Scalars.mul(h.project(e), k.ds2()))
+                    .add(Scalars.mul(gj, k.dj1())).add(Scalars.mul(h.project(gj), k.dj2()));
             if (noisy) {
-                next = next.add(qhpy.mul(k.dyc())).add(q(h, e).mul(k.dsc())).add(q(h, gj).mul(k.djc()));
+                next = next.add(Scalars.mul(qhpy, k.dyc())).add(Scalars.mul(q(h, e), k.dsc()))
+                        .add(Scalars.mul(q(h, gj), k.djc()));
             }
             requireFinite(next, n + 1, tn1);
             return new StepResult(next, x0[0]);

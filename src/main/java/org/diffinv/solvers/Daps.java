@@ -6,6 +6,7 @@ import org.diffinv.diffusion.StepResult;
 import org.diffinv.diffusion.TimeGrid;
 import org.diffinv.operators.Operator;
 import org.diffinv.util.Scopes;
+import org.diffinv.util.Scalars;
 
 /**
  * DAPS, decoupled annealing posterior sampling (Zhang, Chu, Berner, Meng, Anandkumar and Song, CVPR 2025, Algorithm 1;
@@ -170,7 +171,7 @@ public final class Daps implements Solver<Operator> {
         Operator a = ctx.a();
         NDArray y = ctx.y();
         double dataWeight = -2 / (params.tau() * params.tau());
-        NDArray xStart = ctx.normal().mul(schedule.veSigma(grid.startTime()));
+        NDArray xStart = Scalars.mul(ctx.normal(), schedule.veSigma(grid.startTime()));
         return ctx.loop(grid, xStart, (k, step, x) -> {
             double sigma = schedule.veSigma(step.t());
             // (1) the ODE estimate x0hat: Euler on the snapped levels u_j
@@ -181,8 +182,8 @@ public final class Daps implements Solver<Operator> {
                 if (to >= from) {
                     continue;
                 }
-                NDArray vp = v.mul(Math.sqrt(schedule.alphaBar(from)));
-                v = v.add(ctx.prior().eps(vp, from).mul(schedule.veSigma(to) - schedule.veSigma(from)));
+                NDArray vp = Scalars.mul(v, Math.sqrt(schedule.alphaBar(from)));
+                v = v.add(Scalars.mul(ctx.prior().eps(vp, from), schedule.veSigma(to) - schedule.veSigma(from)));
                 from = to;
             }
             NDArray x0Hat = v;
@@ -194,13 +195,14 @@ public final class Daps implements Solver<Operator> {
             for (int l = 0; l < params.langevinSteps(); l++) {
                 w = Scopes.step(w, wl -> {
                     NDArray residual = a.apply(wl).sub(y);
-                    NDArray score = a.vjp(wl, residual).mul(dataWeight).add(wl.sub(x0Hat).mul(priorWeight));
-                    return wl.add(score.mul(lr)).add(ctx.noise().normalLike(wl).mul(noiseScale));
+                    NDArray score = Scalars.mul(a.vjp(wl, residual), dataWeight)
+                            .add(Scalars.mul(wl.sub(x0Hat), priorWeight));
+                    return wl.add(Scalars.mul(score, lr)).add(Scalars.mul(ctx.noise().normalLike(wl), noiseScale));
                 });
             }
             // (3) re-noise to the next level (0 after the last)
             double next = step.tPrev() < 0 ? 0 : schedule.veSigma(step.tPrev());
-            NDArray xNext = next > 0 ? w.add(ctx.noise().normalLike(w).mul(next)) : w;
+            NDArray xNext = next > 0 ? w.add(Scalars.mul(ctx.noise().normalLike(w), next)) : w;
             return new StepResult(xNext, w);
         });
     }

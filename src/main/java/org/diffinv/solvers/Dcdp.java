@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import org.diffinv.diffusion.NoiseSchedule;
 import org.diffinv.diffusion.PurificationSchedule;
 import org.diffinv.operators.Operator;
+import org.diffinv.util.Scalars;
 
 /**
  * DCDP, decoupled data consistency with diffusion purification (Li, Kwon, Alkhouri, Ravishankar and Qu; pixel
@@ -181,7 +182,7 @@ public final class Dcdp implements Solver<Operator> {
     static NDArray mseGradient(Operator a, NDArray x, NDArray y) {
         long m = y.getShape().size() / y.getShape().get(0);
         NDArray residual = a.apply(x).sub(y);
-        return a.vjp(x, residual).mul(2.0 / m);
+        return Scalars.mul(a.vjp(x, residual), 2.0 / m);
     }
 
     @Override

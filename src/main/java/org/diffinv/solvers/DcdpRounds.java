@@ -10,6 +10,7 @@ import org.diffinv.diffusion.Tweedie;
 import org.diffinv.util.Scopes;
 
 import java.util.function.UnaryOperator;
+import org.diffinv.util.Scalars;
 
 /**
  * The two halves of a DCDP round (Li, Kwon, Alkhouri, Ravishankar and Qu, "Decoupled data consistency with diffusion
@@ -55,7 +56,8 @@ final class DcdpRounds {
         try (NDManager scope = x.getManager().newSubManager()) {
             NDArray xs = x.duplicate();
             xs.attach(scope);
-            NDArray out = xs.mul(Math.sqrt(abar)).add(ctx.noise().normalLike(xs).mul(Math.sqrt(1 - abar)));
+            NDArray out = Scalars.mul(xs, Math.sqrt(abar))
+                    .add(Scalars.mul(ctx.noise().normalLike(xs), Math.sqrt(1 - abar)));
             out.attach(x.getManager());
             return out;
         }

@@ -7,6 +7,7 @@ import org.diffinv.diffusion.StepResult;
 import org.diffinv.diffusion.TimeGrid;
 import org.diffinv.diffusion.Tweedie;
 import org.diffinv.operators.SvdOperator;
+import org.diffinv.util.Scalars;
 
 /**
  * Denoising diffusion restoration models, DDRM (Kawar, Elad, Ermon and Song, NeurIPS 2022, Eqs. 7-8 and Appendix
@@ -123,14 +124,15 @@ public final class Ddrm implements Solver<SvdOperator> {
         NDArray missing = observed.logicalNot();
         NDArray ybar = uty.mul(SvdOperator.reciprocalOrZero(s));
         NDArray s2 = s.square();
-        NDArray sySquaredOverS2 = NDArrays.where(observed, s2.onesLike().mul(sy * sy).div(NDArrays.where(observed, s2,
+        NDArray sySquaredOverS2 = NDArrays.where(observed, Scalars.mul(s2.onesLike(), sy * sy)
+                .div(NDArrays.where(observed, s2,
                 s2.onesLike())), s2.zerosLike());
 
         double sigT = sig(schedule, grid.startTime());
         NDArray z = ctx.normal();
-        NDArray large = s.mul(sigT).gt(sy).logicalAnd(observed);
-        NDArray remaining = sySquaredOverS2.mul(-1).add(sigT * sigT).maximum(0).sqrt();
-        NDArray start = NDArrays.where(large, ybar.add(remaining.mul(z)).div(sigT), z);
+        NDArray large = Scalars.mul(s, sigT).gt(sy).logicalAnd(observed);
+        NDArray remaining = Scalars.add(Scalars.mul(sySquaredOverS2, -1), sigT * sigT).maximum(0).sqrt();
+        NDArray start = NDArrays.where(large, Scalars.div(ybar.add(remaining.mul(z)), sigT), z);
         NDArray xT = h.v(start);
 
         return ctx.loop(grid, xT, (i, step, xt) -> {
@@ -143,17 +145,17 @@ public final class Ddrm implements Solver<SvdOperator> {
             NDArray noise = ctx.noise().normalLike(xb0);
             double keep = Math.sqrt(1 - eta * eta) * sigS;
             // s_i = 0: missing
-            NDArray missingRule = xb0.add(eb.mul(keep)).add(noise.mul(eta * sigS));
+            NDArray missingRule = xb0.add(Scalars.mul(eb, keep)).add(Scalars.mul(noise, eta * sigS));
             // s_i sig_s < sy: less noisy than y
             NDArray lessNoisy = sy > 0
-                    ? xb0.add(s.mul(ybar.sub(xb0)).mul(keep / sy)).add(noise.mul(eta * sigS))
+                    ? xb0.add(Scalars.mul(s.mul(ybar.sub(xb0)), keep / sy)).add(Scalars.mul(noise, eta * sigS))
                     : xb0;
             // s_i sig_s >= sy: noisier than y
-            NDArray std = sySquaredOverS2.mul(-etaB * etaB).add(sigS * sigS).maximum(0).sqrt();
-            NDArray moreNoisy = ybar.mul(etaB).add(xb0.mul(1 - etaB)).add(std.mul(noise));
-            NDArray isMoreNoisy = s.mul(sigS).gte(sy).logicalAnd(observed);
+            NDArray std = Scalars.add(Scalars.mul(sySquaredOverS2, -etaB * etaB), sigS * sigS).maximum(0).sqrt();
+            NDArray moreNoisy = Scalars.mul(ybar, etaB).add(Scalars.mul(xb0, 1 - etaB)).add(std.mul(noise));
+            NDArray isMoreNoisy = Scalars.mul(s, sigS).gte(sy).logicalAnd(observed);
             NDArray xb = NDArrays.where(missing, missingRule, NDArrays.where(isMoreNoisy, moreNoisy, lessNoisy));
-            NDArray xs = h.v(xb).mul(Math.sqrt(abarS));
+            NDArray xs = Scalars.mul(h.v(xb), Math.sqrt(abarS));
             return new StepResult(xs, x0Hat);
         });
     }

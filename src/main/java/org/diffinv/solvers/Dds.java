@@ -6,6 +6,7 @@ import org.diffinv.diffusion.StepResult;
 import org.diffinv.diffusion.TimeGrid;
 import org.diffinv.diffusion.Tweedie;
 import org.diffinv.operators.LinearOperator;
+import org.diffinv.util.Scalars;
 
 /**
  * Decomposed diffusion sampling, DDS (Chung, Lee and Ye, ICLR 2024, Algorithm 1): Tweedie's estimate, a few
@@ -121,11 +122,12 @@ public final class Dds implements Solver<LinearOperator> {
             if (abarS == 1.0) {
                 return new StepResult(x0Data, x0Data);
             }
-            NDArray direction = e.mul(Math.sqrt(1 - eta * eta));
+            NDArray direction = Scalars.mul(e, Math.sqrt(1 - eta * eta));
             if (eta > 0) {
-                direction = direction.add(ctx.noise().normalLike(e).mul(eta));
+                direction = direction.add(Scalars.mul(ctx.noise().normalLike(e), eta));
             }
-            return new StepResult(x0Data.mul(Math.sqrt(abarS)).add(direction.mul(Math.sqrt(1 - abarS))), x0Data);
+            return new StepResult(Scalars.mul(x0Data, Math.sqrt(abarS))
+                    .add(Scalars.mul(direction, Math.sqrt(1 - abarS))), x0Data);
         });
     }
 

@@ -8,6 +8,7 @@ import org.diffinv.diffusion.Tweedie;
 import org.diffinv.linalg.CgOptions;
 import org.diffinv.operators.LinearOperator;
 import org.diffinv.operators.SvdOperator;
+import org.diffinv.util.Scalars;
 
 /**
  * DiffPIR (Zhu, Zhang, Liang, Cao, Wen, Timofte and Van Gool, CVPRW 2023, Algorithm 1): plug-and-play restoration in
@@ -153,7 +154,7 @@ public final class DiffPir implements Solver<LinearOperator> {
         double sig = Math.max(0.001, ctx.sigmaY() / 2);
         double abarT = schedule.alphaBar(grid.startTime());
         NDArray xInit = a instanceof SvdOperator svd ? svd.pinv(ctx.y()) : a.adjoint(ctx.y());
-        NDArray xT = xInit.mul(Math.sqrt(abarT)).add(ctx.normal().mul(Math.sqrt(1 - abarT)));
+        NDArray xT = Scalars.mul(xInit, Math.sqrt(abarT)).add(Scalars.mul(ctx.normal(), Math.sqrt(1 - abarT)));
         return ctx.loop(grid, xT, (i, step, xt) -> {
             int t = step.t();
             int s = step.tPrev();
@@ -166,16 +167,16 @@ public final class DiffPir implements Solver<LinearOperator> {
             double st2 = (1 - abart) / abart;
             double rho = params.lambda() * sig * sig / st2;
             NDArray x0Data = a.proxL2(x0, ctx.y(), 1 / rho, params.cg());
-            NDArray e = xt.sub(x0Data.mul(Math.sqrt(abart))).div(Math.sqrt(1 - abart));
+            NDArray e = Scalars.div(xt.sub(Scalars.mul(x0Data, Math.sqrt(abart))), Math.sqrt(1 - abart));
             double c = params.eta() * Math.sqrt(1 - abarS) / Math.sqrt(1 - abart) * Math.sqrt(schedule.beta(t));
             double zeta = params.zeta();
-            NDArray xs = x0Data.mul(Math.sqrt(abarS))
-                    .add(e.mul(Math.sqrt(1 - zeta) * Math.sqrt(Math.max(0, 1 - abarS - c * c))));
+            NDArray xs = Scalars.mul(x0Data, Math.sqrt(abarS))
+                    .add(Scalars.mul(e, Math.sqrt(1 - zeta) * Math.sqrt(Math.max(0, 1 - abarS - c * c))));
             if (c > 0 && zeta < 1) {
-                xs = xs.add(ctx.noise().normalLike(xs).mul(Math.sqrt(1 - zeta) * c));
+                xs = xs.add(Scalars.mul(ctx.noise().normalLike(xs), Math.sqrt(1 - zeta) * c));
             }
             if (zeta > 0) {
-                xs = xs.add(ctx.noise().normalLike(xs).mul(Math.sqrt(zeta) * Math.sqrt(1 - abarS)));
+                xs = xs.add(Scalars.mul(ctx.noise().normalLike(xs), Math.sqrt(zeta) * Math.sqrt(1 - abarS)));
             }
             return new StepResult(xs, x0Data);
         });

@@ -6,6 +6,7 @@ import org.diffinv.diffusion.NoiseSchedule;
 import org.diffinv.diffusion.StepResult;
 import org.diffinv.diffusion.TimeGrid;
 import org.diffinv.operators.Operator;
+import org.diffinv.util.Scalars;
 
 /**
  * Diffusion posterior sampling, DPS (Chung, Kim, McCann, Klasky and Ye, ICLR 2023, Algorithm 1 for Gaussian noise):
@@ -125,7 +126,7 @@ public final class Dps implements Solver<Operator> {
             Guidance.Result g = ctx.guide(xt, step.t(), residual);
             NDArray x0Hat = params.clipX0() ? g.x0Hat().clip(-1, 1) : g.x0Hat();
             NDArray xPrime = DdpmStep.sample(schedule, xt, x0Hat, step.t(), step.tPrev(), ctx.noise());
-            NDArray xs = xPrime.sub(g.gradient().mul(params.zeta()));
+            NDArray xs = xPrime.sub(Scalars.mul(g.gradient(), params.zeta()));
             return new StepResult(xs, x0Hat);
         });
     }

@@ -1,6 +1,7 @@
 package org.diffinv.solvers;
 
 import ai.djl.ndarray.NDArray;
+import org.diffinv.util.Scalars;
 
 /**
  * Heavy-ball (Polyak) momentum on a tensor, as PyTorch's {@code SGD(momentum = mu, dampening = 0)} does it, for
@@ -49,14 +50,14 @@ public final class HeavyBall implements AutoCloseable {
             next = g.duplicate();
         } else {
             // g first, so the temporaries live on g's (the step's) manager, not on the buffer's long-lived one
-            try (NDArray scaled = buffer.mul(mu)) {
+            try (NDArray scaled = Scalars.mul(buffer, mu)) {
                 next = g.add(scaled);
             }
             buffer.close();
         }
         buffer = next;
         buffer.attach(home != null ? home : x.getManager());
-        try (NDArray update = buffer.mul(lr)) {
+        try (NDArray update = Scalars.mul(buffer, lr)) {
             return x.sub(update);
         }
     }

@@ -79,7 +79,7 @@ final class LatentDps {
                 NDArray x0 = ae.decode(z0);
                 NDArray ax = a.apply(x0);
                 if (freshNoiseSigma > 0) {
-                    ax = ax.add(noise.normalLike(ax).mul(freshNoiseSigma));
+                    ax = ax.add(Scalars.mul(noise.normalLike(ax), freshNoiseSigma));
                 }
                 NDArray loss = Scalars.mul(Guidance.sumOfNorms(ax.sub(y), p), omega);
                 if (term != null) {

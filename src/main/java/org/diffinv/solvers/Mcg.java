@@ -7,6 +7,7 @@ import org.diffinv.diffusion.StepResult;
 import org.diffinv.diffusion.TimeGrid;
 import org.diffinv.linalg.CgOptions;
 import org.diffinv.operators.SvdOperator;
+import org.diffinv.util.Scalars;
 
 /**
  * Manifold-constrained gradients, MCG (Chung, Sim, Ryu and Ye, NeurIPS 2022, Algorithm 1): DPS-like gradient of the
@@ -123,7 +124,7 @@ public final class Mcg implements Solver<SvdOperator> {
             NDArray x0Hat = params.clipX0() ? g.x0Hat().clip(-1, 1) : g.x0Hat();
             NDArray xPrime = DdpmStep.sample(schedule, xt, x0Hat, step.t(), step.tPrev(), ctx.noise());
             NDArray constrained = g.gradient().sub(a.project(g.gradient()));
-            NDArray xDouble = xPrime.sub(constrained.mul(params.alpha()));
+            NDArray xDouble = xPrime.sub(Scalars.mul(constrained, params.alpha()));
             NDArray yLevel = MeasurementProjection.noisedMeasurement(a, ctx.y(), schedule,
                     step.tPrev() < 0 ? -1 : step.t(), xt, ctx.noise());
             return new StepResult(MeasurementProjection.project(a, xDouble, yLevel, CgOptions.DEFAULT), x0Hat);

@@ -5,6 +5,7 @@ import org.diffinv.diffusion.NoiseSchedule;
 import org.diffinv.diffusion.NoiseSource;
 import org.diffinv.linalg.CgOptions;
 import org.diffinv.operators.LinearOperator;
+import org.diffinv.util.Scalars;
 
 /**
  * The projection fragment of the projection-type samplers (Score-SDE's inpainting, MCG): the noised measurement
@@ -29,7 +30,7 @@ public final class MeasurementProjection {
             return y.duplicate();
         }
         NDArray az = a.apply(noise.normalLike(like));
-        return az.mul(Math.sqrt(1 - abar)).add(y.mul(Math.sqrt(abar)));
+        return Scalars.mul(az, Math.sqrt(1 - abar)).add(Scalars.mul(y, Math.sqrt(abar)));
     }
 
     /** {@code x + A^+ (target - A x)}: the closest point to {@code x} (for the SVD tier exactly) with {@code A x = target}. */

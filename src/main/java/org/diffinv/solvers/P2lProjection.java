@@ -6,6 +6,7 @@ import org.diffinv.linalg.CgOptions;
 import org.diffinv.linalg.ConjugateGradient;
 import org.diffinv.operators.Checks;
 import org.diffinv.operators.LinearOperator;
+import org.diffinv.util.Scalars;
 
 /**
  * P2L's proximal projection (Chung, Ye, Milanfar, Delbracio, "Prompt-tuning latent diffusion models for
@@ -67,9 +68,9 @@ public final class P2lProjection {
             anchorLocal.attach(s);
             NDArray rhs = a.adjoint(yLocal);
             if (weight > 0) {
-                rhs = rhs.add(anchorLocal.mul(weight));
+                rhs = rhs.add(Scalars.mul(anchorLocal, weight));
             }
-            NDArray x = ConjugateGradient.solve(v -> weight > 0 ? a.adjoint(a.apply(v)).add(v.mul(weight))
+            NDArray x = ConjugateGradient.solve(v -> weight > 0 ? a.adjoint(a.apply(v)).add(Scalars.mul(v, weight))
                     : a.adjoint(a.apply(v)), rhs, anchorLocal, options).solution();
             x.attach(parent);
             return x;

@@ -7,6 +7,7 @@ import org.diffinv.diffusion.NoiseSchedule;
 import org.diffinv.diffusion.StepResult;
 import org.diffinv.diffusion.TimeGrid;
 import org.diffinv.operators.SvdOperator;
+import org.diffinv.util.Scalars;
 
 /**
  * Pseudoinverse-guided diffusion models, PiGDM (Song, Vahdat, Mardani and Kautz, ICLR 2023, Algorithm 1 with Eqs.
@@ -118,7 +119,8 @@ public final class Pigdm implements Solver<SvdOperator> {
         NDArray s2 = s.square();
 
         double abarT = schedule.alphaBar(grid.startTime());
-        NDArray xT = h.pinv(ctx.y()).mul(Math.sqrt(abarT)).add(ctx.normal().mul(Math.sqrt(1 - abarT)));
+        NDArray xT = Scalars.mul(h.pinv(ctx.y()), Math.sqrt(abarT))
+                .add(Scalars.mul(ctx.normal(), Math.sqrt(1 - abarT)));
 
         return ctx.loop(grid, xT, (i, step, xt) -> {
             int t = step.t();
@@ -127,7 +129,7 @@ public final class Pigdm implements Solver<SvdOperator> {
             double rt2 = 1 - abart;
             Guidance.Result g = ctx.guide(xt, t, Guidance.innerProduct(x0 -> residual(h, uty, s, observed, s2, sy * sy / rt2, x0)));
             NDArray ddim = DdimStep.update(schedule, g.x0Hat(), g.eps(), t, step.tPrev(), params.eta(), ctx.noise());
-            NDArray xs = ddim.add(g.gradient().mul(params.w() * Math.sqrt(abarS) * Math.sqrt(abart)));
+            NDArray xs = ddim.add(Scalars.mul(g.gradient(), params.w() * Math.sqrt(abarS) * Math.sqrt(abart)));
             return new StepResult(xs, g.x0Hat());
         });
     }
@@ -143,7 +145,7 @@ public final class Pigdm implements Solver<SvdOperator> {
     static NDArray residual(SvdOperator h, NDArray uty, NDArray s, NDArray observed, NDArray s2, double noiseRatio,
             NDArray x0) {
         NDArray r = uty.sub(s.mul(h.vt(x0)));
-        NDArray den = NDArrays.where(observed, s2.add(noiseRatio), s2.onesLike());
+        NDArray den = NDArrays.where(observed, Scalars.add(s2, noiseRatio), s2.onesLike());
         return h.v(s.mul(r).div(den));
     }
 

@@ -9,6 +9,7 @@ import org.diffinv.operators.SvdOperator;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.diffinv.util.Scalars;
 
 /**
  * PiGDM in continuous time, the baseline of C-PiGDM's slides (Pandey et al., "Fast samplers for inverse problems in
@@ -182,30 +183,30 @@ public final class PigdmVp implements Solver<SvdOperator> {
         NDArray s2 = sv.square();
         NDArray hpy = h.pinv(ctx.y());
         double t0 = grid.time(0);
-        NDArray xStart = hpy.mul(s.mu(t0)).add(ctx.normal().mul(s.sigma(t0)));
-        NDArray xbStart = xStart.mul(a(s, params, t0));
+        NDArray xStart = Scalars.mul(hpy, s.mu(t0)).add(Scalars.mul(ctx.normal(), s.sigma(t0)));
+        NDArray xbStart = Scalars.mul(xStart, a(s, params, t0));
         NDArray xbEnd = ctx.loop(CPigdm.discreteGrid(ctx, grid), xbStart, (n, step, xb) -> {
             double tn = grid.time(n);
             double dt = tn - grid.time(n + 1);
             double mu = s.mu(tn);
             double sig = s.sigma(tn);
             double an = a(s, params, tn);
-            NDArray x = xb.div(an);
+            NDArray x = Scalars.div(xb, an);
             NDArray[] x0 = new NDArray[1];
             NDArray[] m = new NDArray[1];
             Guidance.Result g = ctx.guide(x, step.t(), (eps, x0Hat) -> {
-                x0[0] = x.sub(eps.stopGradient().mul(sig)).div(mu);
+                x0[0] = Scalars.div(x.sub(Scalars.mul(eps.stopGradient(), sig)), mu);
                 // m = V [ S (U^T y - S V^T x0) / (S^2 + sigma_y^2 / r_t^2) ], r_t = sig; = H^+ y - P x0 at sigma_y = 0
                 m[0] = Pigdm.residual(h, uty, sv, observed, s2, sy * sy / (sig * sig), x0[0]).stopGradient();
                 return eps.mul(m[0]).sum();
             });
             // grad_x <m, x0> = (m - sig J_eps^T m) / mu
-            NDArray gx0 = m[0].sub(g.gradient().mul(sig)).div(mu);
-            NDArray next = xb.sub(xb.mul(params.lambda() * dt)).add(g.eps().mul(dPhi[n]))
-                    .add(gx0.mul(0.5 * params.w() * s.beta(tn) * an * dt));
+            NDArray gx0 = Scalars.div(m[0].sub(Scalars.mul(g.gradient(), sig)), mu);
+            NDArray next = xb.sub(Scalars.mul(xb, params.lambda() * dt)).add(Scalars.mul(g.eps(), dPhi[n]))
+                    .add(Scalars.mul(gx0, 0.5 * params.w() * s.beta(tn) * an * dt));
             return new StepResult(next, x0[0]);
         });
-        return xbEnd.div(a(s, params, grid.time(params.steps())));
+        return Scalars.div(xbEnd, a(s, params, grid.time(params.steps())));
     }
 
     @Override

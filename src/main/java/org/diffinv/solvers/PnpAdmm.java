@@ -5,6 +5,7 @@ import org.diffinv.diffusion.NoiseSchedule;
 import org.diffinv.diffusion.Tweedie;
 import org.diffinv.linalg.CgOptions;
 import org.diffinv.operators.LinearOperator;
+import org.diffinv.util.Scalars;
 
 /**
  * PnP-ADMM (Venkatakrishnan, Bouman and Wohlberg 2013, "Plug-and-play priors for model based reconstruction";
@@ -168,7 +169,7 @@ public final class PnpAdmm implements Solver<LinearOperator> {
             @Override
             public NDArray zUpdate(NDArray w, int k) {
                 int t = schedule.nearestVeSigmaIndex(params.sd(k));
-                NDArray xt = w.mul(Math.sqrt(schedule.alphaBar(t)));
+                NDArray xt = Scalars.mul(w, Math.sqrt(schedule.alphaBar(t)));
                 NDArray z = Tweedie.x0FromEps(schedule, xt, ctx.prior().eps(xt, t), t);
                 return params.clip() ? z.clip(-1, 1) : z;
             }

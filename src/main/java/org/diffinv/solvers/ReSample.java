@@ -10,6 +10,7 @@ import org.diffinv.diffusion.Tweedie;
 import org.diffinv.operators.Operator;
 import org.diffinv.priors.Autoencoder;
 import org.diffinv.util.Scopes;
+import org.diffinv.util.Scalars;
 
 /**
  * ReSample (Song, Kwon, Zhang, Hu, Qu and Shen, ICLR 2024, "Solving inverse problems with latent diffusion models via
@@ -184,7 +185,7 @@ public final class ReSample implements LatentSolver<Operator> {
             int index = n - 1 - pos;
             Guidance.Result g = ctx.guide(zt, t, dps);
             NDArray zPrime = DdimStep.update(schedule, g.x0Hat(), g.eps(), t, s, params.eta(), ctx.noise())
-                    .sub(g.gradient().mul(params.dpsScale() * schedule.alphaBar(t)));
+                    .sub(Scalars.mul(g.gradient(), params.dpsScale() * schedule.alphaBar(t)));
             if (!(index <= n - split && index > 0 && index % params.every() == 0)) {
                 return new StepResult(zPrime, g.x0Hat());
             }
@@ -209,9 +210,10 @@ public final class ReSample implements LatentSolver<Operator> {
             double abarT = schedule.alphaBar(t);
             double abarS = schedule.alphaBar(s);
             double s2 = params.gamma() * (1 - abarS) / (1 - abarT) * (1 - abarT / abarS);
-            NDArray mean = z0y.mul(s2 * Math.sqrt(abarS)).add(zPrime.mul(1 - abarS)).div(s2 + 1 - abarS);
+            NDArray mean = Scalars.div(Scalars.mul(z0y, s2 * Math.sqrt(abarS))
+                    .add(Scalars.mul(zPrime, 1 - abarS)), s2 + 1 - abarS);
             double std = Math.sqrt(1 / (1 / s2 + 1 / (1 - abarS)));
-            return new StepResult(mean.add(ctx.noise().normalLike(mean).mul(std)), z0y);
+            return new StepResult(mean.add(Scalars.mul(ctx.noise().normalLike(mean), std)), z0y);
         });
         NDArray z = minimise(z0, zk -> Guidance.meanSquaredResidual(a, ae.decode(zk), y), params.latentLr(),
                 params.latentIterations(), true);

@@ -93,7 +93,7 @@ public final class SolveContext<O extends Operator> {
             ctx.latent = countedLatent;
             NDArray xHat;
             try {
-                xHat = method.apply(ctx);
+                xHat = Checks.withinSolve(() -> method.apply(ctx)); // operator inputs are the method's iterates
                 Checks.requireFinite(xHat, name, "the estimate xHat (the method diverged)");
             } catch (RuntimeException | Error e) {
                 ctx.trajectory.forEach(ReverseLoop.Snapshot::close);

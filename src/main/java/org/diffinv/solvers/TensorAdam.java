@@ -1,6 +1,7 @@
 package org.diffinv.solvers;
 
 import ai.djl.ndarray.NDArray;
+import org.diffinv.util.Scalars;
 
 /**
  * Adam (Kingma and Ba 2015, Algorithm 1) on one tensor, for solvers that optimise a latent or an image by Adam
@@ -76,18 +77,18 @@ public final class TensorAdam implements AutoCloseable {
         k++;
         // every temporary is closed here: the moments may live on a long-lived manager (keepOn), where a result of
         // m.op(...) would otherwise stay until that manager closes
-        NDArray mNext = g.mul(1 - beta1);
+        NDArray mNext = Scalars.mul(g, 1 - beta1);
         if (m != null) {
-            try (NDArray ms = m.mul(beta1); NDArray gs = mNext) {
+            try (NDArray ms = Scalars.mul(m, beta1); NDArray gs = mNext) {
                 mNext = gs.add(ms);
             }
         }
         NDArray vNext;
         try (NDArray g2 = g.square()) {
-            vNext = g2.mul(1 - beta2);
+            vNext = Scalars.mul(g2, 1 - beta2);
         }
         if (v != null) {
-            try (NDArray vs = v.mul(beta2); NDArray gs = vNext) {
+            try (NDArray vs = Scalars.mul(v, beta2); NDArray gs = vNext) {
                 vNext = gs.add(vs);
             }
         }
@@ -99,10 +100,11 @@ public final class TensorAdam implements AutoCloseable {
         double c1 = 1 - Math.pow(beta1, k);
         double c2 = 1 - Math.pow(beta2, k);
         NDArray out;
-        try (NDArray vHat = v.div(c2); NDArray root = vHat.sqrt(); NDArray denom = root.add(eps);
-             NDArray mHat = m.div(c1); NDArray ratio = mHat.div(denom); NDArray update = ratio.mul(lr)) {
+        try (NDArray vHat = Scalars.div(v, c2); NDArray root = vHat.sqrt(); NDArray denom = Scalars.add(root, eps);
+             NDArray mHat = Scalars.div(m, c1); NDArray ratio = mHat.div(denom);
+             NDArray update = Scalars.mul(ratio, lr)) {
             if (weightDecay > 0) {
-                try (NDArray decayed = x.mul(1 - lr * weightDecay)) {
+                try (NDArray decayed = Scalars.mul(x, 1 - lr * weightDecay)) {
                     out = decayed.sub(update);
                 }
             } else {

@@ -5,6 +5,7 @@ import org.diffinv.diffusion.NoiseSchedule;
 import org.diffinv.diffusion.Tweedie;
 import org.diffinv.linalg.CgOptions;
 import org.diffinv.operators.LinearOperator;
+import org.diffinv.util.Scalars;
 
 /**
  * The one-step diffusion baseline: noise the pseudo-inverse to a time index {@code t*} and take one Tweedie step,
@@ -75,8 +76,8 @@ public final class TweediePseudoInverse implements Solver<LinearOperator> {
                     + (ctx.schedule().steps() - 1) + "]");
         }
         double abar = ctx.schedule().alphaBar(t);
-        NDArray xt = ctx.a().pinv(ctx.y(), params.cg()).mul(Math.sqrt(abar))
-                .add(ctx.normal().mul(Math.sqrt(1 - abar)));
+        NDArray xt = Scalars.mul(ctx.a().pinv(ctx.y(), params.cg()), Math.sqrt(abar))
+                .add(Scalars.mul(ctx.normal(), Math.sqrt(1 - abar)));
         return Tweedie.x0FromEps(ctx.schedule(), xt, ctx.prior().eps(xt, t), t).clip(-1, 1);
     }
 

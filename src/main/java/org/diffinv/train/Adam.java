@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 
 import java.util.List;
+import org.diffinv.util.Scalars;
 
 /**
  * Adam (Kingma and Ba 2015, Algorithm 1) over a fixed list of DJL parameters, with linear learning-rate warm-up
@@ -120,17 +121,17 @@ public final class Adam {
             for (int i = 0; i < parameters.size(); i++) {
                 NDArray w = parameters.get(i).getArray();
                 NDArray g = grads.get(i);
-                NDArray gs = g.mul(scale);
+                NDArray gs = Scalars.mul(g, scale);
                 gs.attach(s);
-                NDArray inc = gs.mul(1 - beta1);
+                NDArray inc = Scalars.mul(gs, 1 - beta1);
                 inc.attach(s);
                 m.get(i).muli(beta1).addi(inc);
                 NDArray inc2 = gs.square();
                 inc2.attach(s);
                 v.get(i).muli(beta2).addi(inc2.muli(1 - beta2));
-                NDArray mHat = m.get(i).div(bc1);
+                NDArray mHat = Scalars.div(m.get(i), bc1);
                 mHat.attach(s);
-                NDArray vHat = v.get(i).div(bc2);
+                NDArray vHat = Scalars.div(v.get(i), bc2);
                 vHat.attach(s); // every intermediate goes to the step scope: none may stay on the state's manager
                 NDArray denom = vHat.sqrt().addi(epsilon);
                 w.subi(mHat.divi(denom).muli(lrK));

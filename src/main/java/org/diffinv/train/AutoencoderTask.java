@@ -63,8 +63,9 @@ public final class AutoencoderTask implements TrainTask {
         NDArray z = mu.add(sigma.mul(rng.normal(manager, mu.getShape(), DataType.FLOAT32)));
         NDArray xHat = ae.decode(ps, z, true);
         NDArray diff = xHat.sub(x);
-        NDArray kl = Scalars.mul(mu.square().add(logVar.exp()).sub(1).sub(logVar), 0.5).mean();
-        return diff.abs().mean().add(diff.square().mean()).add(Scalars.mul(kl, (float) beta)); // a double scalar would promote the 0-d loss to FLOAT64
+        NDArray kl = Scalars.mul(Scalars.sub(mu.square().add(logVar.exp()), 1).sub(logVar), 0.5).mean();
+        return diff.abs().mean().add(diff.square().mean()).add(Scalars.mul(kl, (float) beta));
+         // a double scalar would promote the 0-d loss to FLOAT64
     }
 
     /** Training images the latent scale factor is measured on: the first {@value} of the training split. */

@@ -24,6 +24,7 @@ import org.diffinv.priors.UNetEpsPrior;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.diffinv.util.Scalars;
 
 /**
  * Training of a consistency model by distillation from a trained pixel prior ({@link ConsistencyDistillation}, the
@@ -131,7 +132,7 @@ public final class ConsistencyDistillationTask implements TrainTask {
         List<NDArray> minus = params(target(model));
         for (int i = 0; i < theta.size(); i++) {
             try (NDManager s = minus.get(i).getManager().newSubManager()) {
-                NDArray inc = theta.get(i).mul(1 - targetDecay);
+                NDArray inc = Scalars.mul(theta.get(i), 1 - targetDecay);
                 inc.attach(s);
                 minus.get(i).muli(targetDecay).addi(inc);
             }

@@ -6,6 +6,7 @@ import ai.djl.nn.Parameter;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.diffinv.util.Scalars;
 
 /**
  * An exponential moving average of model weights (Polyak averaging as used for diffusion models, Ho et al. 2020,
@@ -43,7 +44,7 @@ public final class Ema {
         for (int i = 0; i < source.size(); i++) {
             NDArray w = source.get(i).getArray();
             try (NDManager s = w.getManager().newSubManager()) {
-                NDArray inc = w.mul(1 - d);
+                NDArray inc = Scalars.mul(w, 1 - d);
                 inc.attach(s);
                 shadow.get(i).muli(d).addi(inc);
             }

@@ -191,6 +191,20 @@ class BenchTest {
     }
 
     @Test
+    void scalarTableTimesBothPathsForEveryBatch() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            tech.tablesaw.api.Table t = ScalarBench.table(new int[] {1, 2}, 1, 3, m);
+            assertEquals(4, t.rowCount(), "two ops at two batches");
+            for (int r = 0; r < t.rowCount(); r++) {
+                double djl = t.doubleColumn("djl us").getDouble(r);
+                double kit = t.doubleColumn("kit us").getDouble(r);
+                assertTrue(djl > 0 && kit > 0, "row " + r + ": " + djl + ", " + kit);
+                assertEquals(djl / kit, t.doubleColumn("djl / kit").getDouble(r), 1e-12);
+            }
+        }
+    }
+
+    @Test
     void overheadRatioDividesByTheNetworkCostOfTheLedger() {
         SolverBench.UnitCosts u = new SolverBench.UnitCosts(10, 25, 4, 9, 3, 7, 0, 0);
         // 100 NFE of which 40 VJPs; 50 decoder calls of which 45 back-propagated (40 in the guided steps, 5 in a
