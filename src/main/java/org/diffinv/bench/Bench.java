@@ -145,6 +145,15 @@ public record Bench(RunMode mode, int warmup, int repeat, int[] batches, int[] t
     }
 
     /**
+     * The cost of one tensor-by-number op, DJL's {@code x.mul(0.9)} against the kit's {@link
+     * org.diffinv.util.Scalars#mul} (likewise {@code add}), at every batch size, each at the thread count a solve of
+     * that batch runs at ({@link ScalarBench}).
+     */
+    public Table scalarOps(NDManager manager) {
+        return ScalarBench.table(batches, warmup, repeat, manager);
+    }
+
+    /**
      * The engine table (the TorchScript module against DJL's blocks, {@link org.diffinv.nn.NetworkEngine}, paired,
      * {@link NetworkBench#engineTable}) on the pixel UNet, the latent UNet with the null prompt, and the autoencoder's
      * decoder and encoder, with {@code repeat} pairs at every batch size and thread count.

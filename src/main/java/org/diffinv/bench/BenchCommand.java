@@ -153,7 +153,7 @@ public final class BenchCommand {
                 }
             }
             if ("scalars".equals(only)) { // not in the default set: one op's cost, behind the solvers' overhead
-                Table sc = ScalarBench.table(bench.batches(), bench.warmup(), bench.repeat(), m);
+                Table sc = bench.scalarOps(m);
                 System.out.println(sc.printAll());
                 System.out.println("[kit] wrote " + results.saveCsv("scalars-" + label + ".csv", sc));
             }
