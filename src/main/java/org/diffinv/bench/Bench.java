@@ -150,7 +150,8 @@ public record Bench(RunMode mode, int warmup, int repeat, int[] batches, int[] t
      * that batch runs at ({@link ScalarBench}).
      */
     public Table scalarOps(NDManager manager) {
-        return ScalarBench.table(batches, warmup, repeat, manager);
+        int configured = java.util.Arrays.stream(threads).max().orElseThrow();
+        return ScalarBench.table(batches, configured, warmup, repeat, manager);
     }
 
     /**

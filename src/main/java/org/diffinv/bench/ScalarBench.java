@@ -31,12 +31,15 @@ final class ScalarBench {
     private ScalarBench() {
     }
 
-    /** One row per (op, batch): microseconds per op, DJL and kit, and their ratio. */
-    static Table table(int[] batches, int warmup, int repeat, NDManager manager) {
+    /**
+     * One row per (op, batch): microseconds per op, DJL and kit, and their ratio, each batch at the thread count the
+     * policy gives it from {@code configured}; the engine's thread count is restored afterwards.
+     */
+    static Table table(int[] batches, int configured, int warmup, int repeat, NDManager manager) {
         Table t = Table.create("tensor-by-number ops (us per op, " + OPS + " ops per timed run)",
                 StringColumn.create("op"), IntColumn.create("batch"), IntColumn.create("threads"),
                 DoubleColumn.create("djl us"), DoubleColumn.create("kit us"), DoubleColumn.create("djl / kit"));
-        int configured = JniUtils.getNumThreads();
+        int before = JniUtils.getNumThreads();
         try (ThreadPolicy.Scope explicit = ThreadPolicy.suspend()) {
             for (int b : batches) {
                 int threads = ThreadPolicy.enabled() ? ThreadPolicy.threadsFor(b, configured) : configured;
@@ -45,7 +48,7 @@ final class ScalarBench {
                 row(t, "add 0.9", b, threads, warmup, repeat, manager, NDArray::add, Scalars::add);
             }
         } finally {
-            JniUtils.setNumThreads(configured);
+            JniUtils.setNumThreads(before);
         }
         return t;
     }

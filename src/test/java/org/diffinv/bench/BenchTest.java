@@ -194,10 +194,11 @@ class BenchTest {
     void scalarTableTimesBothPathsForEveryBatch() {
         try (NDManager m = NDManager.newBaseManager()) {
             int before = ai.djl.pytorch.jni.JniUtils.getNumThreads();
-            tech.tablesaw.api.Table t = ScalarBench.table(new int[] {1, 2}, 1, 3, m);
+            tech.tablesaw.api.Table t = ScalarBench.table(new int[] {1, 16}, 2, 1, 3, m);
             assertEquals(4, t.rowCount(), "two ops at two batches");
             assertEquals(before, ai.djl.pytorch.jni.JniUtils.getNumThreads(), "the thread count is restored");
             assertEquals(1, t.intColumn("threads").getInt(0), "a batch-1 solve runs on one thread");
+            assertEquals(2, t.intColumn("threads").getInt(2), "batch 16 at the configured count");
             for (int r = 0; r < t.rowCount(); r++) {
                 double djl = t.doubleColumn("djl us").getDouble(r);
                 double kit = t.doubleColumn("kit us").getDouble(r);
