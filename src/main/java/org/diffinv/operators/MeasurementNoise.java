@@ -2,9 +2,9 @@ package org.diffinv.operators;
 
 import ai.djl.ndarray.NDArray;
 import org.diffinv.diffusion.NoiseSource;
+import org.diffinv.util.Scalars;
 
 import java.util.Locale;
-import org.diffinv.util.Scalars;
 
 /**
  * Additive white Gaussian measurement noise, stated once in the units of [0, 1] images and converted

@@ -3,9 +3,9 @@ package org.diffinv.operators;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import org.diffinv.util.Scalars;
 
 import java.util.Locale;
-import org.diffinv.util.Scalars;
 
 /**
  * A genuinely nonlinear blur: a linear blur applied in linear irradiance between an inverse and a forward

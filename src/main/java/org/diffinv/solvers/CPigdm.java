@@ -7,11 +7,11 @@ import org.diffinv.diffusion.StepResult;
 import org.diffinv.diffusion.TimeGrid;
 import org.diffinv.linalg.AdaptiveQuadrature;
 import org.diffinv.operators.SvdOperator;
+import org.diffinv.util.Scalars;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.DoubleUnaryOperator;
-import org.diffinv.util.Scalars;
 
 /**
  * C-PiGDM, noiseless (Pandey, Rudolph, Mandt et al., "Fast samplers for inverse problems in iterative refinement

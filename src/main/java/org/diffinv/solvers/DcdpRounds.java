@@ -8,9 +8,9 @@ import org.diffinv.diffusion.StepResult;
 import org.diffinv.diffusion.TimeGrid;
 import org.diffinv.diffusion.Tweedie;
 import org.diffinv.util.Scopes;
+import org.diffinv.util.Scalars;
 
 import java.util.function.UnaryOperator;
-import org.diffinv.util.Scalars;
 
 /**
  * The two halves of a DCDP round (Li, Kwon, Alkhouri, Ravishankar and Qu, "Decoupled data consistency with diffusion

@@ -6,10 +6,10 @@ import org.diffinv.diffusion.ContinuousVpSchedule;
 import org.diffinv.diffusion.StepResult;
 import org.diffinv.linalg.AdaptiveQuadrature;
 import org.diffinv.operators.SvdOperator;
+import org.diffinv.util.Scalars;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.diffinv.util.Scalars;
 
 /**
  * PiGDM in continuous time, the baseline of C-PiGDM's slides (Pandey et al., "Fast samplers for inverse problems in

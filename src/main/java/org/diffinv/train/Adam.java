@@ -4,9 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
+import org.diffinv.util.Scalars;
 
 import java.util.List;
-import org.diffinv.util.Scalars;
 
 /**
  * Adam (Kingma and Ba 2015, Algorithm 1) over a fixed list of DJL parameters, with linear learning-rate warm-up
@@ -121,7 +121,9 @@ public final class Adam {
             for (int i = 0; i < parameters.size(); i++) {
                 NDArray w = parameters.get(i).getArray();
                 NDArray g = grads.get(i);
-                NDArray gs = Scalars.mul(g, scale);
+                // scale, bc1 and bc2 change at every step: DJL's own number ops, not the Scalars cache (which keeps
+                // numbers that recur); nothing here is differentiated
+                NDArray gs = g.mul(scale);
                 gs.attach(s);
                 NDArray inc = Scalars.mul(gs, 1 - beta1);
                 inc.attach(s);
@@ -129,9 +131,9 @@ public final class Adam {
                 NDArray inc2 = gs.square();
                 inc2.attach(s);
                 v.get(i).muli(beta2).addi(inc2.muli(1 - beta2));
-                NDArray mHat = Scalars.div(m.get(i), bc1);
+                NDArray mHat = m.get(i).div(bc1);
                 mHat.attach(s);
-                NDArray vHat = Scalars.div(v.get(i), bc2);
+                NDArray vHat = v.get(i).div(bc2);
                 vHat.attach(s); // every intermediate goes to the step scope: none may stay on the state's manager
                 NDArray denom = vHat.sqrt().addi(epsilon);
                 w.subi(mHat.divi(denom).muli(lrK));

@@ -64,8 +64,8 @@ public final class AutoencoderTask implements TrainTask {
         NDArray xHat = ae.decode(ps, z, true);
         NDArray diff = xHat.sub(x);
         NDArray kl = Scalars.mul(Scalars.sub(mu.square().add(logVar.exp()), 1).sub(logVar), 0.5).mean();
+        // a float, not a double: a FLOAT64 scalar would promote the 0-d loss to FLOAT64
         return diff.abs().mean().add(diff.square().mean()).add(Scalars.mul(kl, (float) beta));
-         // a double scalar would promote the 0-d loss to FLOAT64
     }
 
     /** Training images the latent scale factor is measured on: the first {@value} of the training split. */

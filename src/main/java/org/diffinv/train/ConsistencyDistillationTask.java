@@ -20,11 +20,11 @@ import org.diffinv.priors.ConsistencyModel;
 import org.diffinv.priors.ConsistencyParametrization;
 import org.diffinv.priors.EpsPrior;
 import org.diffinv.priors.UNetEpsPrior;
+import org.diffinv.util.Scalars;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.diffinv.util.Scalars;
 
 /**
  * Training of a consistency model by distillation from a trained pixel prior ({@link ConsistencyDistillation}, the

@@ -3,10 +3,10 @@ package org.diffinv.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
+import org.diffinv.util.Scalars;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.diffinv.util.Scalars;
 
 /**
  * An exponential moving average of model weights (Polyak averaging as used for diffusion models, Ho et al. 2020,

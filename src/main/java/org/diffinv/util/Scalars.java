@@ -28,7 +28,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * of the plain DJL call: {@code ScalarsTest} checks it), taken from a process-wide cache of at most
  * {@value #CAPACITY} such tensors, which are never closed (a few hundred bytes each). Once the cache is full, new
  * numbers, and operands that are not FLOAT32 or FLOAT64, get a fresh engine-owned copy of the number per call
- * (still safe, no longer cheaper). Results live on the operand's manager, as DJL's.
+ * (still safe, no longer cheaper). Results live on the operand's manager, as DJL's. The cache is for numbers that
+ * recur (schedule coefficients, hyperparameters); a number that changes at every call (a gradient-clipping scale,
+ * Adam's bias corrections in training) gains nothing from it and would fill it: outside a gradient recording use
+ * DJL's own op for such a number.
  */
 public final class Scalars {
 

@@ -110,12 +110,16 @@ class ScalarsTest {
         double n = 0.123456789012345; // a number no other test uses
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray x = manager.create(new float[] {2f});
+            int empty = Scalars.cachedCount();
             try (NDManager scope = manager.newSubManager()) {
                 NDArray xs = x.duplicate();
                 xs.attach(scope);
                 Scalars.mul(xs, n);
             }
             int before = Scalars.cachedCount();
+            if (empty < Scalars.CAPACITY) {
+                assertEquals(empty + 1, before, "a new number is cached once");
+            }
             NDArray again = Scalars.mul(x, n); // the same number again: served from the cache, still open
             assertEquals(before, Scalars.cachedCount());
             assertEquals(2 * (float) n, again.getFloat(), 0f);
