@@ -567,6 +567,15 @@ public final class CostMeter implements AutoCloseable {
             return x;
         }
 
+        /** The inner form, whose loops' evaluations count as the applications and VJPs they replace. */
+        @Override
+        public java.util.Optional<org.diffinv.operators.ScriptForm> script(NDArray x, ai.djl.ndarray.NDManager scope) {
+            return lin.script(x, scope).map(f -> f.onUse((applies, vjps) -> {
+                countOperator(applies);
+                countOperatorVjp(vjps);
+            }));
+        }
+
         @Override
         public NDArray pinv(NDArray y, CgOptions options) {
             NDArray x = lin.pinv(y, options);

@@ -123,6 +123,10 @@ public final class TorchScript implements AutoCloseable {
      * when the caller does.
      */
     public NDArray forward(NDManager out, NDArray... inputs) {
+        return run(out, weights, inputs);
+    }
+
+    private NDArray run(NDManager out, IValue list, NDArray... inputs) {
         IValue[] in = new IValue[inputs.length];
         long[] handles = new long[inputs.length + 1];
         try {
@@ -130,7 +134,7 @@ public final class TorchScript implements AutoCloseable {
                 in[i] = IValue.from((PtNDArray) inputs[i]);
                 handles[i] = in[i].getHandle();
             }
-            handles[inputs.length] = weights.getHandle();
+            handles[inputs.length] = list.getHandle();
             long result = (long) RUN_METHOD.invoke(LIB, module.getHandle().longValue(), "forward", handles, true,
                     false);
             try (IValue r = IVALUE.newInstance(result)) {
@@ -146,6 +150,17 @@ public final class TorchScript implements AutoCloseable {
                     v.close();
                 }
             }
+        }
+    }
+
+    /**
+     * Runs the module on {@code inputs} with {@code list} in place of the weights it was built with (a module written
+     * without weights, whose list argument {@code w} carries per-call constants: an operator's matrices, a loop's
+     * numbers as 0-dim tensors). Returns its single tensor output on {@code out}'s manager. One engine call.
+     */
+    public NDArray call(NDManager out, List<NDArray> list, NDArray... inputs) {
+        try (IValue w = IValue.listFrom(list.stream().map(a -> (PtNDArray) a).toArray(PtNDArray[]::new))) {
+            return run(out, w, inputs);
         }
     }
 
@@ -230,6 +245,18 @@ public final class TorchScript implements AutoCloseable {
             String v = "v" + next++;
             body.append("    ").append(v).append(" = ").append(expression).append('\n');
             return v;
+        }
+
+        /**
+         * Appends the statement {@code line} to {@code forward}'s body, indented {@code depth} levels below it (loops
+         * and branches: {@code line(0, "for s in range(10):")}, then {@code line(1, ...)}). Returns this.
+         */
+        public Writer line(int depth, String line) {
+            if (depth < 0) {
+                throw new IllegalArgumentException("indentation depth must be >= 0, got " + depth);
+            }
+            body.append("    ").append("    ".repeat(depth)).append(line).append('\n');
+            return this;
         }
 
         /** A double literal TorchScript parses back to the same value. */

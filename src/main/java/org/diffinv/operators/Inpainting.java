@@ -61,6 +61,16 @@ public final class Inpainting implements SvdOperator {
         }
     }
 
+    /** {@code M x} and {@code M v} as one product with the mask, made once on {@code scope}. */
+    @Override
+    public java.util.Optional<ScriptForm> script(NDArray x, ai.djl.ndarray.NDManager scope) {
+        Checks.requireImage(x, name(), "input");
+        mask.requireCompatible(x.getShape(), name());
+        NDArray m = mask.toTensor(scope, x.getDataType());
+        return java.util.Optional.of(new ScriptForm(name(), (v, k) -> "torch.mul(" + v + ", " + k.apply(0) + ")",
+                (v, k) -> "torch.mul(" + v + ", " + k.apply(0) + ")", java.util.List.of(m)));
+    }
+
     @Override
     public NDArray apply(NDArray x) {
         return multiply(x, "input");

@@ -43,6 +43,19 @@ public interface LinearOperator extends Operator {
     }
 
     /**
+     * This operator as TorchScript for inputs shaped and typed like {@code x} ({@link ScriptForm}: {@code A x} and
+     * {@code A^T v} as expressions equal bit for bit to {@link #apply} and {@link #vjp}), or empty when it has none;
+     * the default has none. Constants the operator does not keep itself are made on {@code scope}, which the caller
+     * closes when its loop is done. Solvers use it to run an inner loop of many applications as one engine call and
+     * fall back to the eager loop when it is empty.
+     *
+     * @throws IllegalArgumentException when {@code x} is not an input the operator accepts (as {@link #apply} would)
+     */
+    default java.util.Optional<ScriptForm> script(NDArray x, ai.djl.ndarray.NDManager scope) {
+        return java.util.Optional.empty();
+    }
+
+    /**
      * The minimum-norm least-squares solution {@code A^+ y}, by conjugate gradients on
      * {@code A^T A x = A^T y} started at zero (so the iterate stays in the range of {@code A^T}).
      *

@@ -119,6 +119,42 @@ public final class MotionBlur implements LinearOperator {
         }
     }
 
+    /**
+     * The reflect padding, the valid correlation and their adjoints as in {@link #apply} and {@link #adjointOfChecked}:
+     * the same products, convolutions and reshapes on the same matrices and kernels, made once on {@code scope}.
+     */
+    @Override
+    public java.util.Optional<ScriptForm> script(NDArray x, NDManager scope) {
+        Shape shape = Checks.requireImage(x, name(), "input");
+        outputShape(shape);
+        long n = shape.get(0);
+        long c = shape.get(1);
+        int h = (int) shape.get(2);
+        int w = (int) shape.get(3);
+        int k = kernel.size();
+        int p = (k - 1) / 2;
+        double[][] pad = padding(h, w);
+        DataType t = x.getDataType();
+        java.util.List<NDArray> constants = java.util.List.of(
+                HostArrays.of(scope, pad[0], new Shape(h + 2 * p, h), t),
+                HostArrays.of(scope, pad[1], new Shape(w, w + 2 * p), t),
+                weight(scope, t, false),
+                HostArrays.of(scope, pad[0], new Shape(h + 2 * p, h), t).transpose(),
+                HostArrays.of(scope, pad[1], new Shape(w, w + 2 * p), t).transpose(),
+                weight(scope, t, true));
+        String padded = "[" + n * c + ", 1, " + (h + 2 * p) + ", " + (w + 2 * p) + "]";
+        String image = "[" + n + ", " + c + ", " + h + ", " + w + "]";
+        return java.util.Optional.of(new ScriptForm(name(),
+                (v, q) -> "torch.reshape(torch.conv2d(torch.reshape(torch.matmul(torch.matmul(" + q.apply(0) + ", " + v
+                        + "), " + q.apply(1) + "), " + padded + "), " + q.apply(2) + ", None, [1, 1], [0, 0], [1, 1], 1), "
+                        + image + ")",
+                (v, q) -> "torch.matmul(torch.matmul(" + q.apply(3) + ", torch.reshape(torch.conv2d(torch.reshape(" + v
+                        + ", [" + n * c + ", 1, " + h + ", " + w + "]), " + q.apply(5) + ", None, [1, 1], [" + (k - 1)
+                        + ", " + (k - 1) + "], [1, 1], 1), [" + n + ", " + c + ", " + (h + 2 * p) + ", " + (w + 2 * p)
+                        + "])), " + q.apply(4) + ")",
+                constants));
+    }
+
     @Override
     public NDArray adjoint(NDArray y) {
         Checks.requireImage(y, name(), "measurement");

@@ -9,6 +9,7 @@ import org.apache.commons.math3.linear.RealMatrix;
 import org.diffinv.linalg.Dense;
 import org.diffinv.util.HostArrays;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -237,6 +238,22 @@ public final class SeparableOperator implements SvdOperator {
     public NDArray apply(NDArray x) {
         Plan p = requireInput(x);
         return sandwich(x, p.rFlat, p.m, p.h, p.ctFlat, p.w, p.n);
+    }
+
+    /**
+     * {@code R X C^T} and {@code R^T V C} as two matrix products each, on the same cached factor matrices as
+     * {@link #apply} and {@link #adjointOfChecked}.
+     */
+    @Override
+    public java.util.Optional<ScriptForm> script(NDArray x, NDManager scope) {
+        Plan p = requireInput(x);
+        DataType t = x.getDataType();
+        ai.djl.Device d = x.getDevice();
+        List<NDArray> c = List.of(constant(p.rFlat, p.m, p.h, t, d), constant(p.ctFlat, p.w, p.n, t, d),
+                constant(p.rtFlat, p.h, p.m, t, d), constant(p.cFlat, p.n, p.w, t, d));
+        return java.util.Optional.of(new ScriptForm(name,
+                (v, k) -> "torch.matmul(torch.matmul(" + k.apply(0) + ", " + v + "), " + k.apply(1) + ")",
+                (v, k) -> "torch.matmul(torch.matmul(" + k.apply(2) + ", " + v + "), " + k.apply(3) + ")", c));
     }
 
     /** The adjoint {@code R^T Y C}; the input size is {@code factor} times the measurement size. */

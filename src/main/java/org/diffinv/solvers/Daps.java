@@ -36,6 +36,10 @@ import org.diffinv.util.Scalars;
  * suffices (nonlinear operators allowed). No gradient through the network. The reference returns zeros when Langevin
  * produces NaN; the kit refuses the non-finite estimate instead.
  *
+ * <p>Step (2) touches only the operator, L times per level: with a linear operator that has a TorchScript form
+ * ({@link org.diffinv.operators.LinearOperator#script}) the L steps run as one engine call ({@link FusedLoops#langevin}:
+ * the same operations and noise draws in the same order, so the same values), else as the eager loop.
+ *
  * <p>Defaults: DAPS-1K (K = 200 levels from 100 to 0.1, J = 5 Euler steps to 0.01, so 1,000 NFE), tau = 0.01 (a tuned
  * temperature, not sigma_y), lr_min_ratio = 0.01, and per task (the reference's {@code task_group=pixel}): SR x4 and
  * Gaussian deblurring L = 100, lr = 1e-4; motion deblurring and box inpainting 100, 5e-5 (random inpainting uses 1e-4:
@@ -191,20 +195,32 @@ public final class Daps implements Solver<Operator> {
             double lr = params.lr() * (1 + k / (double) (params.levels() + 1) * (params.lrMinRatio() - 1));
             double priorWeight = -1 / (sigma * sigma);
             double noiseScale = Math.sqrt(2 * lr);
-            NDArray w = x0Hat.duplicate();
-            for (int l = 0; l < params.langevinSteps(); l++) {
-                w = Scopes.step(w, wl -> {
-                    NDArray residual = a.apply(wl).sub(y);
-                    NDArray score = Scalars.mul(a.vjp(wl, residual), dataWeight)
-                            .add(Scalars.mul(wl.sub(x0Hat), priorWeight));
-                    return wl.add(Scalars.mul(score, lr)).add(Scalars.mul(ctx.noise().normalLike(wl), noiseScale));
-                });
-            }
+            NDArray w = FusedLoops.langevin(ctx, a, x0Hat, y, params.langevinSteps(), dataWeight, priorWeight, lr,
+                    noiseScale).orElseGet(() -> langevin(ctx, a, x0Hat, y, dataWeight, priorWeight, lr, noiseScale));
             // (3) re-noise to the next level (0 after the last)
             double next = step.tPrev() < 0 ? 0 : schedule.veSigma(step.tPrev());
             NDArray xNext = next > 0 ? w.add(Scalars.mul(ctx.noise().normalLike(w), next)) : w;
             return new StepResult(xNext, w);
         });
+    }
+
+    /**
+     * The eager Langevin loop: {@code L} steps {@code w <- w + lr score + sqrt(2 lr) z}, {@code score = dataWeight
+     * A^T (A w - y) + priorWeight (w - x0Hat)}, each in its own memory scope ({@link FusedLoops#langevin} is the same
+     * loop as one engine call).
+     */
+    private NDArray langevin(SolveContext<Operator> ctx, Operator a, NDArray x0Hat, NDArray y, double dataWeight,
+            double priorWeight, double lr, double noiseScale) {
+        NDArray w = x0Hat.duplicate();
+        for (int l = 0; l < params.langevinSteps(); l++) {
+            w = Scopes.step(w, wl -> {
+                NDArray residual = a.apply(wl).sub(y);
+                NDArray score = Scalars.mul(a.vjp(wl, residual), dataWeight)
+                        .add(Scalars.mul(wl.sub(x0Hat), priorWeight));
+                return wl.add(Scalars.mul(score, lr)).add(Scalars.mul(ctx.noise().normalLike(wl), noiseScale));
+            });
+        }
+        return w;
     }
 
     @Override

@@ -192,7 +192,7 @@ public final class Dcdp implements Solver<Operator> {
         NDArray y = ctx.y();
         NDArray x = ctx.manager().zeros(ctx.xShape(), ctx.dataType());
         for (int k = 0; k < schedule.rounds(); k++) {
-            NDArray consistent = DcdpRounds.dataConsistency(x, xs -> mseGradient(a, xs, y), params.tau(), params.lr());
+            NDArray consistent = DcdpRounds.dataConsistency(a, x, y, params.tau(), params.lr());
             x.close();
             int t = schedule.strength(k);
             x = params.version() == Version.TWEEDIE ? DcdpRounds.purifyTweedie(ctx, consistent, t, params.clip())

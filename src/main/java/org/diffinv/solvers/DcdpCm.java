@@ -180,8 +180,7 @@ public final class DcdpCm implements Solver<Operator> {
         int[] t = indices(s);
         NDArray x = ctx.manager().zeros(ctx.xShape(), ctx.dataType());
         for (int k = 0; k < params.rounds(); k++) {
-            NDArray consistent = DcdpRounds.dataConsistency(x, xs -> Dcdp.mseGradient(a, xs, y), params.tau(),
-                    params.lr());
+            NDArray consistent = DcdpRounds.dataConsistency(a, x, y, params.tau(), params.lr());
             x.close();
             try (NDManager scope = ctx.manager().newSubManager()) {
                 NDArray xt = DcdpRounds.noiseTo(ctx, s, consistent, t[k] + 1);

@@ -7,6 +7,7 @@ import org.diffinv.diffusion.NoiseSchedule;
 import org.diffinv.diffusion.StepResult;
 import org.diffinv.diffusion.TimeGrid;
 import org.diffinv.diffusion.Tweedie;
+import org.diffinv.operators.Operator;
 import org.diffinv.util.Scopes;
 import org.diffinv.util.Scalars;
 
@@ -17,7 +18,8 @@ import java.util.function.UnaryOperator;
  * purification for image restoration"), shared by the pixel ({@link Dcdp}) and latent ({@link LatentDcdp}) variants:
  * <ul>
  *   <li>{@link #dataConsistency}: {@code tau} heavy-ball steps (momentum 0.9, a fresh buffer each round) on the data
- *       term, each in its own memory scope;</li>
+ *       term, each in its own memory scope; on the pixel mean squared error with a linear operator that has a
+ *       TorchScript form, all {@code tau} steps as one engine call ({@link FusedLoops#heavyBall}, the same values);</li>
  *   <li>{@link #purifyDdim} (Version 1): noise the estimate to index {@code t - 1} and run deterministic DDIM down to
  *       0 over at most 20 evenly spaced steps ({@link TimeGrid#dcdpInner}), the estimate clipped to [-1, 1] and the
  *       noise re-derived from it at every step (for images; latents are never clipped);</li>
@@ -45,6 +47,16 @@ final class DcdpRounds {
             }
             return out;
         }
+    }
+
+    /**
+     * {@code tau} heavy-ball steps on the mean squared error {@code (1/m) ||A x - y||^2} ({@link Dcdp#mseGradient})
+     * from {@code x}: one engine call when {@code a} is linear with a script form ({@link FusedLoops#heavyBall}, the
+     * same values bit for bit), else the eager loop. Returns the result on {@code x}'s manager.
+     */
+    static NDArray dataConsistency(Operator a, NDArray x, NDArray y, int tau, double lr) {
+        return FusedLoops.heavyBall(a, x, y, tau, lr, MOMENTUM)
+                .orElseGet(() -> dataConsistency(x, xs -> Dcdp.mseGradient(a, xs, y), tau, lr));
     }
 
     /**

@@ -139,8 +139,7 @@ public final class LatentDcdp implements LatentSolver<Operator> {
                 decoded.close();
             } else {
                 NDArray decoded = ae.decode(z);
-                NDArray consistent = DcdpRounds.dataConsistency(decoded, xs -> Dcdp.mseGradient(a, xs, y), params.tau(),
-                        params.lr());
+                NDArray consistent = DcdpRounds.dataConsistency(a, decoded, y, params.tau(), params.lr());
                 encoded = ae.encode(consistent);
                 decoded.close();
                 consistent.close();
