@@ -570,8 +570,9 @@ public final class CostMeter implements AutoCloseable {
         /** The inner form, whose loops' evaluations count as the applications and VJPs they replace. */
         @Override
         public java.util.Optional<org.diffinv.operators.ScriptForm> script(NDArray x, ai.djl.ndarray.NDManager scope) {
-            return lin.script(x, scope).map(f -> f.onUse((applies, vjps) -> {
+            return lin.script(x, scope).map(f -> f.onUse((applies, adjoints, vjps) -> {
                 countOperator(applies);
+                countAdjoint(adjoints);
                 countOperatorVjp(vjps);
             }));
         }

@@ -123,10 +123,10 @@ public final class TorchScript implements AutoCloseable {
      * when the caller does.
      */
     public NDArray forward(NDManager out, NDArray... inputs) {
-        return run(out, weights, inputs);
+        return run(out, weights, inputs, r -> r.toTensor((PtNDManager) out));
     }
 
-    private NDArray run(NDManager out, IValue list, NDArray... inputs) {
+    private <T> T run(NDManager out, IValue list, NDArray[] inputs, java.util.function.Function<IValue, T> result) {
         IValue[] in = new IValue[inputs.length];
         long[] handles = new long[inputs.length + 1];
         try {
@@ -135,10 +135,10 @@ public final class TorchScript implements AutoCloseable {
                 handles[i] = in[i].getHandle();
             }
             handles[inputs.length] = list.getHandle();
-            long result = (long) RUN_METHOD.invoke(LIB, module.getHandle().longValue(), "forward", handles, true,
+            long handle = (long) RUN_METHOD.invoke(LIB, module.getHandle().longValue(), "forward", handles, true,
                     false);
-            try (IValue r = IVALUE.newInstance(result)) {
-                return r.toTensor((PtNDManager) out);
+            try (IValue r = IVALUE.newInstance(handle)) {
+                return result.apply(r);
             }
         } catch (RuntimeException | Error e) {
             throw e;
@@ -160,7 +160,17 @@ public final class TorchScript implements AutoCloseable {
      */
     public NDArray call(NDManager out, List<NDArray> list, NDArray... inputs) {
         try (IValue w = IValue.listFrom(list.stream().map(a -> (PtNDArray) a).toArray(PtNDArray[]::new))) {
-            return run(out, w, inputs);
+            return run(out, w, inputs, r -> r.toTensor((PtNDManager) out));
+        }
+    }
+
+    /**
+     * {@link #call} for a module written with {@link Writer#buildList}: its list of tensor outputs, in order, on
+     * {@code out}'s manager.
+     */
+    public NDArray[] callAll(NDManager out, List<NDArray> list, NDArray... inputs) {
+        try (IValue w = IValue.listFrom(list.stream().map(a -> (PtNDArray) a).toArray(PtNDArray[]::new))) {
+            return run(out, w, inputs, r -> r.toTensorArray((PtNDManager) out));
         }
     }
 
@@ -304,13 +314,18 @@ public final class TorchScript implements AutoCloseable {
 
         /** The source of the module class, returning {@code result}. */
         String source(String result) {
+            return source(result, "Tensor");
+        }
+
+        private String source(String result, String returnType) {
             StringBuilder s = new StringBuilder();
             s.append("class KitModule(Module):\n  __parameters__ = []\n  __buffers__ = []\n  training : bool\n");
             s.append("  def forward(self: __torch__.KitModule");
             for (String a : arguments) {
                 s.append(",\n    ").append(a).append(": Tensor");
             }
-            s.append(",\n    w: List[Tensor]) -> Tensor:\n").append(body).append("    return ").append(result)
+            s.append(",\n    w: List[Tensor]) -> ").append(returnType).append(":\n").append(body).append("    return ")
+                    .append(result)
                     .append('\n');
             return s.toString();
         }
@@ -320,7 +335,21 @@ public final class TorchScript implements AutoCloseable {
          * its output.
          */
         public TorchScript build(NDManager manager, String result) {
-            String src = source(result);
+            return load(manager, source(result));
+        }
+
+        /**
+         * Loads the written module on {@code manager} with the list of {@code results} (tensor variables) as its output,
+         * for {@link TorchScript#callAll}.
+         */
+        public TorchScript buildList(NDManager manager, String... results) {
+            if (results.length == 0) {
+                throw new IllegalArgumentException("a list-valued module needs at least one result");
+            }
+            return load(manager, source("[" + String.join(", ", results) + "]", "List[Tensor]"));
+        }
+
+        private TorchScript load(NDManager manager, String src) {
             if (System.getProperty("ai.djl.pytorch.graph_optimizer") != null) {
                 JniUtils.setGraphExecutorOptimize(Boolean.getBoolean("ai.djl.pytorch.graph_optimizer"));
             }

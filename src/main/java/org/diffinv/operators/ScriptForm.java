@@ -17,7 +17,7 @@ import java.util.function.IntFunction;
  *
  * <p>The ledger: a loop that evaluates the expressions reports how often it did through {@link #used}; a counting
  * operator ({@link org.diffinv.metrics.CostMeter}) hands out a form whose {@code used} counts them as operator
- * applications and VJPs, as the eager loop's calls would have been counted.
+ * applications, adjoints and VJPs, as the eager loop's calls would have been counted.
  */
 public final class ScriptForm {
 
@@ -34,8 +34,11 @@ public final class ScriptForm {
     /** What a loop reports after evaluating the expressions. */
     @FunctionalInterface
     public interface Usage {
-        /** The loop evaluated {@code A x} {@code applies} times and {@code A^T v} (as a VJP) {@code vjps} times. */
-        void used(int applies, int vjps);
+        /**
+         * The loop evaluated {@code A x} {@code applies} times and {@code A^T v} {@code adjoints} times as adjoints
+         * (normal equations, CG) and {@code vjps} times as the VJP of a data term.
+         */
+        void used(int applies, int adjoints, int vjps);
     }
 
     private final String name;
@@ -49,7 +52,7 @@ public final class ScriptForm {
      * of the input's element type on its device that the operator owns (the loop reads them, never closes them).
      */
     public ScriptForm(String name, Expression apply, Expression adjoint, List<NDArray> constants) {
-        this(name, apply, adjoint, constants, (a, v) -> { });
+        this(name, apply, adjoint, constants, (a, t, v) -> { });
     }
 
     private ScriptForm(String name, Expression apply, Expression adjoint, List<NDArray> constants, Usage usage) {
@@ -83,20 +86,24 @@ public final class ScriptForm {
         return constants;
     }
 
-    /** Reports that a loop evaluated {@code A x} {@code applies} times and {@code A^T v} {@code vjps} times. */
-    public void used(int applies, int vjps) {
-        if (applies < 0 || vjps < 0) {
-            throw new IllegalArgumentException("usage counts must be >= 0, got " + applies + " and " + vjps);
+    /**
+     * Reports that a loop evaluated {@code A x} {@code applies} times and {@code A^T v} {@code adjoints} times as an
+     * adjoint and {@code vjps} times as a VJP.
+     */
+    public void used(int applies, int adjoints, int vjps) {
+        if (applies < 0 || adjoints < 0 || vjps < 0) {
+            throw new IllegalArgumentException("usage counts must be >= 0, got " + applies + ", " + adjoints + " and "
+                    + vjps);
         }
-        usage.used(applies, vjps);
+        usage.used(applies, adjoints, vjps);
     }
 
     /** A copy that also reports its usage to {@code also} (after this form's own listener). */
     public ScriptForm onUse(Usage also) {
         Usage mine = usage;
-        return new ScriptForm(name, apply, adjoint, constants, (a, v) -> {
-            mine.used(a, v);
-            also.used(a, v);
+        return new ScriptForm(name, apply, adjoint, constants, (a, t, v) -> {
+            mine.used(a, t, v);
+            also.used(a, t, v);
         });
     }
 

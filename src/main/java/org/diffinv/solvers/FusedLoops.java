@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import org.diffinv.linalg.CgOptions;
+import org.diffinv.linalg.ConjugateGradient;
 import org.diffinv.nn.TorchScript;
 import org.diffinv.operators.LinearOperator;
 import org.diffinv.operators.Operator;
@@ -17,8 +19,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Solvers' operator-only inner loops as one TorchScript call each, for linear operators that have a
  * {@link ScriptForm} (issue 14). At batch 1 the kit's images are 1,024 numbers, so one engine call from Java costs
- * more than its arithmetic; DCDP's data consistency (hundreds of heavy-ball steps per round, ten engine calls each)
- * and DAPS's Langevin steps (twelve) were most of those solvers' time outside the network. Here the same operations,
+ * more than its arithmetic; DCDP's data consistency (hundreds of heavy-ball steps per round, ten engine calls each),
+ * DAPS's Langevin steps (twelve) and the CG iterations of DDS and P2L (about twenty, two of them reads back to the
+ * host) were most of those solvers' time outside the network. Here the same operations,
  * in the same order and on the same constants, run inside the engine's TorchScript interpreter, so the results are
  * bit for bit those of the eager loops ({@code FusedLoopsTest}), and the ledger counts the applications and VJPs
  * they replace ({@link ScriptForm#used}).
@@ -97,7 +100,7 @@ final class FusedLoops {
                 return w.build(home(), "out");
             });
             NDArray out = module.call(x.getManager(), list, x, y);
-            f.used(tau, tau);
+            f.used(tau, 0, tau);
             return Optional.of(out);
         }
     }
@@ -148,9 +151,96 @@ final class FusedLoops {
                 return w.build(home(), "wl");
             });
             NDArray out = module.call(x0Hat.getManager(), list, x0Hat, y, z);
-            f.used(steps, steps);
+            f.used(steps, 0, steps);
             return Optional.of(out);
         }
+    }
+
+    /**
+     * {@link ConjugateGradient#solve(java.util.function.UnaryOperator, NDArray, NDArray, CgOptions)} on
+     * {@code (A^T A + weight I) x = rhs} started at {@code anchor} ({@link P2lProjection}'s and {@link DdsStep}'s
+     * solve), as one call: the same per-sample recursion, tolerance test, freezing of converged samples and budget, with
+     * the step sizes computed in FLOAT64 from the per-sample sums and cast to the iterate's type as the Java loop does.
+     * Returns the solution on {@code anchor}'s manager, or empty for the eager solve, which also runs when the fused
+     * one meets a curvature {@code <p, M p> < 0}, so that its error names the sample and the value.
+     */
+    static Optional<NDArray> regularisedCg(LinearOperator a, NDArray rhs, NDArray anchor, double weight,
+            CgOptions options) {
+        if (rhs.getShape().dimension() != 4 || !rhs.getShape().equals(anchor.getShape())) {
+            return Optional.empty();
+        }
+        DataType type = rhs.getDataType();
+        if (type != DataType.FLOAT32 && type != DataType.FLOAT64) {
+            return Optional.empty();
+        }
+        long n = rhs.getShape().get(0);
+        try (NDManager scope = anchor.getManager().newSubManager()) {
+            Optional<ScriptForm> found = formFor(a, anchor, scope);
+            if (found.isEmpty()) {
+                return Optional.empty();
+            }
+            ScriptForm f = found.get();
+            List<NDArray> list = new ArrayList<>(f.constants());
+            int k = list.size();
+            list.add(number(scope, anchor, weight));
+            java.util.function.UnaryOperator<String> m = v -> {
+                String normal = f.adjoint(f.apply(v, i -> "w[" + i + "]"), i -> "w[" + i + "]");
+                return weight > 0 ? "torch.add(" + normal + ", torch.mul(" + v + ", w[" + k + "]))" : normal;
+            };
+            double tol2 = options.relativeTolerance() * options.relativeTolerance();
+            String slack = TorchScript.Writer.number(type == DataType.FLOAT64 ? 1e-12 : 1e-5);
+            // the archive's code format names dtypes by their ScalarType numbers: 6 float32, 7 float64
+            String dtype = type == DataType.FLOAT64 ? "7" : "6";
+            String source = "cg " + n + " " + options.maxIterations() + " " + tol2 + " " + dtype + " " + (weight > 0)
+                    + "\n" + m.apply("v");
+            TorchScript module = MODULES.computeIfAbsent(source, src -> {
+                TorchScript.Writer w = new TorchScript.Writer("b", "x0");
+                String t2 = TorchScript.Writer.number(tol2);
+                w.line(0, "bb = " + inner("b", "b", n));
+                w.line(0, "x = x0");
+                w.line(0, "r = torch.sub(b, " + m.apply("x") + ")");
+                w.line(0, "p = r");
+                w.line(0, "rr = " + inner("r", "r", n));
+                w.line(0, "zero = torch.zeros_like(rr)");
+                w.line(0, "active = torch.logical_and(bb > 0, rr > " + t2 + " * bb)");
+                w.line(0, "it = 0");
+                w.line(0, "while bool(torch.any(active)) and it < " + options.maxIterations() + ":");
+                w.line(1, "mp = " + m.apply("p"));
+                w.line(1, "pmp = " + inner("p", "mp", n));
+                w.line(1, "if bool(torch.any(torch.logical_and(active, pmp < -" + slack
+                        + " * torch.clamp(rr, min=" + TorchScript.Writer.number(Double.MIN_NORMAL) + ")))):");
+                w.line(2, "it = -1"); // reported as -1: the eager solve then raises the named error
+                w.line(2, "break");
+                w.line(1, "alpha = torch.where(torch.logical_and(active, pmp > 0), rr / pmp, zero)");
+                w.line(1, "at = torch.reshape(torch.to(alpha, " + dtype + "), [" + n + ", 1, 1, 1])");
+                w.line(1, "xn = torch.add(x, torch.mul(p, at))");
+                w.line(1, "rn = torch.sub(r, torch.mul(mp, at))");
+                w.line(1, "rrn = " + inner("rn", "rn", n));
+                w.line(1, "beta = torch.where(torch.logical_and(active, rr > 0), rrn / rr, zero)");
+                w.line(1, "rr = torch.where(active, rrn, rr)");
+                w.line(1, "active = torch.logical_and(torch.logical_and(active, alpha != 0), rr > " + t2 + " * bb)");
+                w.line(1, "p = torch.add(rn, torch.mul(p, torch.reshape(torch.to(beta, " + dtype + "), [" + n
+                        + ", 1, 1, 1])))");
+                w.line(1, "x = xn");
+                w.line(1, "r = rn");
+                w.line(1, "it += 1");
+                return w.buildList(home(), "x", "torch.tensor(it)");
+            });
+            NDArray[] out = module.callAll(anchor.getManager(), list, rhs, anchor);
+            int iterations = (int) out[1].getLong();
+            out[1].close();
+            if (iterations < 0) {
+                out[0].close();
+                return Optional.empty(); // a negative curvature: the eager solve raises the named error
+            }
+            f.used(iterations + 1, iterations + 1, 0);
+            return Optional.of(out[0]);
+        }
+    }
+
+    /** The per-sample inner product {@link ConjugateGradient#innerPerSample}, widened to FLOAT64 as the Java loop does. */
+    private static String inner(String u, String v, long n) {
+        return "torch.sum(torch.reshape(torch.mul(" + u + ", " + v + "), [" + n + ", -1]), [1]).to(7)";
     }
 
     /**

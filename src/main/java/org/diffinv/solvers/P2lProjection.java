@@ -49,7 +49,9 @@ public final class P2lProjection {
 
     /**
      * CG on {@code (A^T A + weight I) x = A^T y + weight anchor} started at {@code anchor}, after checking the
-     * arguments; the one computation behind {@link #project} and {@link DdsStep#update}.
+     * arguments; the one computation behind {@link #project} and {@link DdsStep#update}. With a linear operator that
+     * has a TorchScript form the CG iterations run as one engine call ({@link FusedLoops#regularisedCg}, the same
+     * recursion and values).
      */
     static NDArray regularisedSolveFrom(String who, LinearOperator a, NDArray y, NDArray anchor, double weight,
             CgOptions options) {
@@ -70,8 +72,11 @@ public final class P2lProjection {
             if (weight > 0) {
                 rhs = rhs.add(Scalars.mul(anchorLocal, weight));
             }
-            NDArray x = ConjugateGradient.solve(v -> weight > 0 ? a.adjoint(a.apply(v)).add(Scalars.mul(v, weight))
-                    : a.adjoint(a.apply(v)), rhs, anchorLocal, options).solution();
+            NDArray rhsFinal = rhs;
+            NDArray x = FusedLoops.regularisedCg(a, rhs, anchorLocal, weight, options)
+                    .orElseGet(() -> ConjugateGradient.solve(v -> weight > 0
+                            ? a.adjoint(a.apply(v)).add(Scalars.mul(v, weight)) : a.adjoint(a.apply(v)), rhsFinal,
+                            anchorLocal, options).solution());
             x.attach(parent);
             return x;
         }
