@@ -36,6 +36,9 @@ final class FusedLoops {
     /** The system property that turns the fused loops off ({@code -Ddiffinv.fusedLoops=false}). */
     static final String PROPERTY = "diffinv.fusedLoops";
 
+    /** How the modules read the list argument: constant {@code i} is {@code w[i]}. */
+    private static final java.util.function.IntFunction<String> W = i -> "w[" + i + "]";
+
     private static final ConcurrentHashMap<String, TorchScript> MODULES = new ConcurrentHashMap<>();
     private static volatile NDManager home;
 
@@ -78,20 +81,17 @@ final class FusedLoops {
                 return Optional.empty();
             }
             ScriptForm f = found.get();
-            List<NDArray> list = new ArrayList<>(f.constants());
-            int k = list.size();
-            list.add(number(scope, x, 2.0 / m));
-            list.add(number(scope, x, mu));
-            list.add(number(scope, x, lr));
-            String source = "heavy-ball " + tau + "\n" + f.apply("out", i -> "w[" + i + "]") + "\n"
-                    + f.adjoint("res", i -> "w[" + i + "]");
+            int k = f.constants().size();
+            List<NDArray> list = arguments(f, scope, x, 2.0 / m, mu, lr);
+            String source = "heavy-ball " + tau + "\n" + f.apply("out", W) + "\n"
+                    + f.adjoint("res", W);
             TorchScript module = MODULES.computeIfAbsent(source, s -> {
                 TorchScript.Writer w = new TorchScript.Writer("x", "y");
                 w.line(0, "out = x");
                 w.line(0, "b = x");
                 w.line(0, "for s in range(" + tau + "):");
-                w.line(1, "res = torch.sub(" + f.apply("out", i -> "w[" + i + "]") + ", y)");
-                w.line(1, "g = torch.mul(" + f.adjoint("res", i -> "w[" + i + "]") + ", w[" + k + "])");
+                w.line(1, "res = torch.sub(" + f.apply("out", W) + ", y)");
+                w.line(1, "g = torch.mul(" + f.adjoint("res", W) + ", w[" + k + "])");
                 w.line(1, "if s == 0:");
                 w.line(2, "b = g");
                 w.line(1, "else:");
@@ -126,25 +126,21 @@ final class FusedLoops {
                 return Optional.empty();
             }
             ScriptForm f = found.get();
-            List<NDArray> list = new ArrayList<>(f.constants());
-            int k = list.size();
-            list.add(number(scope, x0Hat, dataWeight));
-            list.add(number(scope, x0Hat, priorWeight));
-            list.add(number(scope, x0Hat, lr));
-            list.add(number(scope, x0Hat, noiseScale));
+            int k = f.constants().size();
+            List<NDArray> list = arguments(f, scope, x0Hat, dataWeight, priorWeight, lr, noiseScale);
             Shape s = x0Hat.getShape();
             long[] dims = new long[s.dimension() + 1];
             dims[0] = steps;
             System.arraycopy(s.getShape(), 0, dims, 1, s.dimension());
             NDArray z = ctx.noise().normal(scope, new Shape(dims), x0Hat.getDataType());
-            String source = "langevin " + steps + "\n" + f.apply("w", i -> "w[" + i + "]") + "\n"
-                    + f.adjoint("res", i -> "w[" + i + "]");
+            String source = "langevin " + steps + "\n" + f.apply("w", W) + "\n"
+                    + f.adjoint("res", W);
             TorchScript module = MODULES.computeIfAbsent(source, src -> {
                 TorchScript.Writer w = new TorchScript.Writer("x0", "y", "z");
                 w.line(0, "wl = x0");
                 w.line(0, "for l in range(" + steps + "):");
-                w.line(1, "res = torch.sub(" + f.apply("wl", i -> "w[" + i + "]") + ", y)");
-                w.line(1, "score = torch.add(torch.mul(" + f.adjoint("res", i -> "w[" + i + "]") + ", w[" + k
+                w.line(1, "res = torch.sub(" + f.apply("wl", W) + ", y)");
+                w.line(1, "score = torch.add(torch.mul(" + f.adjoint("res", W) + ", w[" + k
                         + "]), torch.mul(torch.sub(wl, x0), w[" + (k + 1) + "]))");
                 w.line(1, "wl = torch.add(torch.add(wl, torch.mul(score, w[" + (k + 2) + "])), torch.mul(z[l], w["
                         + (k + 3) + "]))");
@@ -180,11 +176,10 @@ final class FusedLoops {
                 return Optional.empty();
             }
             ScriptForm f = found.get();
-            List<NDArray> list = new ArrayList<>(f.constants());
-            int k = list.size();
-            list.add(number(scope, anchor, weight));
+            int k = f.constants().size();
+            List<NDArray> list = arguments(f, scope, anchor, weight);
             java.util.function.UnaryOperator<String> m = v -> {
-                String normal = f.adjoint(f.apply(v, i -> "w[" + i + "]"), i -> "w[" + i + "]");
+                String normal = f.adjoint(f.apply(v, W), W);
                 return weight > 0 ? "torch.add(" + normal + ", torch.mul(" + v + ", w[" + k + "]))" : normal;
             };
             double tol2 = options.relativeTolerance() * options.relativeTolerance();
@@ -241,6 +236,18 @@ final class FusedLoops {
     /** The per-sample inner product {@link ConjugateGradient#innerPerSample}, widened to FLOAT64 as the Java loop does. */
     private static String inner(String u, String v, long n) {
         return "torch.sum(torch.reshape(torch.mul(" + u + ", " + v + "), [" + n + ", -1]), [1]).to(7)";
+    }
+
+    /**
+     * The module's list argument: the form's constants, then {@code numbers} as 0-dim tensors (from index
+     * {@code f.constants().size()} on).
+     */
+    private static List<NDArray> arguments(ScriptForm f, NDManager scope, NDArray like, double... numbers) {
+        List<NDArray> list = new ArrayList<>(f.constants());
+        for (double n : numbers) {
+            list.add(number(scope, like, n));
+        }
+        return list;
     }
 
     /**
