@@ -50,6 +50,13 @@ final class FusedLoops {
         return !"false".equalsIgnoreCase(System.getProperty(PROPERTY, "true"));
     }
 
+    private static final java.util.concurrent.atomic.AtomicLong CALLS = new java.util.concurrent.atomic.AtomicLong();
+
+    /** How many fused loops have run in this process (for tests: a solve that should fuse, did). */
+    static long calls() {
+        return CALLS.get();
+    }
+
     /** How many modules have been written (for tests). */
     static int moduleCount() {
         return MODULES.size();
@@ -101,6 +108,7 @@ final class FusedLoops {
             });
             NDArray out = module.call(x.getManager(), list, x, y);
             f.used(tau, 0, tau);
+            CALLS.incrementAndGet();
             return Optional.of(out);
         }
     }
@@ -148,6 +156,7 @@ final class FusedLoops {
             });
             NDArray out = module.call(x0Hat.getManager(), list, x0Hat, y, z);
             f.used(steps, 0, steps);
+            CALLS.incrementAndGet();
             return Optional.of(out);
         }
     }
@@ -229,6 +238,7 @@ final class FusedLoops {
                 return Optional.empty(); // a negative curvature: the eager solve raises the named error
             }
             f.used(iterations + 1, iterations + 1, 0);
+            CALLS.incrementAndGet();
             return Optional.of(out[0]);
         }
     }

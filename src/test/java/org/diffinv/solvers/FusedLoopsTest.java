@@ -248,9 +248,12 @@ class FusedLoopsTest {
             Problem<Operator> p = Problem.measure(a, x, noise, NoiseSource.seeded(22));
             for (Solver<?> s : all) {
                 System.setProperty(FusedLoops.PROPERTY, "false");
+                long before = FusedLoops.calls();
                 try (Reconstruction off = s.solveAny(p, prior, Run.seeded(4))) {
+                    assertEquals(before, FusedLoops.calls(), "switched off, yet fused");
                     System.clearProperty(FusedLoops.PROPERTY);
                     try (Reconstruction on = s.solveAny(p, prior, Run.seeded(4))) {
+                        assertTrue(FusedLoops.calls() > before, s.name() + " on " + a.name() + " did not fuse its loop");
                         String what = s.name() + " on " + a.name();
                         assertSame(what, off.xHat(), on.xHat());
                         assertEquals(off.cost().operatorCalls(), on.cost().operatorCalls(), what + " operator calls");
