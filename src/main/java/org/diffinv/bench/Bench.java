@@ -182,6 +182,16 @@ public record Bench(RunMode mode, int warmup, int repeat, int[] batches, int[] t
     }
 
     /**
+     * This bench's solvers, each a whole bench solve with its operator loops eager and fused, paired
+     * ({@link SolverBench#fusedPairs}), at every batch size, with {@code repeat} pairs.
+     */
+    public Table fusedSolves(EpsPrior pixel, LatentPrior latent, FashionMnist test, NDManager manager) {
+        SolverBench bench = new SolverBench(pixel, latent, test, Tasks.get(task), maxSteps, warmup, repeat)
+                .withThreads(java.util.Arrays.stream(threads).max().orElseThrow());
+        return bench.fusedPairs(solvers, batches, warmup, repeat, manager);
+    }
+
+    /**
      * The engine-call profile of the pixel solvers at the smallest batch size ({@link SolverBench#profile}), on this
      * bench's task and step budget, at the largest thread count.
      */

@@ -22,8 +22,8 @@ import java.util.List;
  * <pre>
  *   bench [--mode smoke|quick|full] [--warmup W] [--repeat R] [--batch 1,16] [--threads 1,2] [--solvers a,b]
  *         [--steps N] [--task T]
- *         [--only network|engines|engine-solves|solvers|memory|memory-solvers|threads|profile|scalars|torch-export
- *                 |torch]
+ *         [--only network|engines|engine-solves|fused-solves|solvers|memory|memory-solvers|threads|profile|scalars
+ *                 |torch-export|torch]
  *         [--python PATH]
  * </pre>
  * {@code --only memory-solvers} runs every bench solver's budgeted solve back to back until the memory check's step
@@ -32,6 +32,8 @@ import java.util.List;
  * reference, see {@link TorchReference}) under {@code results/bench/torch-export/}; {@code --only torch --python PATH}
  * exports it too and runs the paired comparison against that script under the given Python (one with torch).
  * {@code --only scalars} times one tensor-by-number op, DJL's against the kit's ({@link ScalarBench}).
+ * {@code --only fused-solves} times whole solves with the operator loops eager and fused, paired
+ * ({@link SolverBench#fusedPairs}; not in the default set).
  * The mode sets the defaults ({@link Bench#forMode}); each option overrides one of them.
  */
 public final class BenchCommand {
@@ -66,9 +68,10 @@ public final class BenchCommand {
                 case "--python" -> python = Path.of(value(args, ++i, "--python"));
                 case "--only" -> {
                     only = value(args, ++i, "--only");
-                    if (!List.of("network", "engines", "engine-solves", "solvers", "memory", "memory-solvers", "threads",
-                            "profile", "torch-export", "torch", "scalars").contains(only)) {
-                        throw new IllegalArgumentException("--only takes network, engines, engine-solves, solvers, "
+                    if (!List.of("network", "engines", "engine-solves", "fused-solves", "solvers", "memory",
+                            "memory-solvers", "threads", "profile", "torch-export", "torch", "scalars").contains(only)) {
+                        throw new IllegalArgumentException("--only takes network, engines, engine-solves, fused-solves, "
+                                + "solvers, "
                                 + "memory, memory-solvers, threads, profile, scalars, torch-export or torch, got '" + only
                                 + "'");
                     }
@@ -104,6 +107,13 @@ public final class BenchCommand {
                 Table es = bench.engineSolves(pixel, latent, test, m);
                 System.out.println(es.printAll());
                 System.out.println("[kit] wrote " + results.saveCsv("engine-solves-" + label + ".csv", es));
+            }
+            if ("fused-solves".equals(only)) { // not in the default set: two whole solves per pair
+                LatentPrior latent = bench.solvers().stream().anyMatch(LatentSolverRegistry::contains)
+                        ? LatentPrior.shipped(m, "") : null;
+                Table fs = bench.fusedSolves(pixel, latent, test, m);
+                System.out.println(fs.printAll());
+                System.out.println("[kit] wrote " + results.saveCsv("fused-solves-" + label + ".csv", fs));
             }
             if (only == null || only.equals("solvers")) {
                 LatentPrior latent = bench.solvers().stream().anyMatch(LatentSolverRegistry::contains)

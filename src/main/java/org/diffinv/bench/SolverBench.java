@@ -401,30 +401,52 @@ public final class SolverBench {
      * threads, blocks s, torchscript s (medians), median ratio torchscript/blocks, share torchscript faster, pairs.
      */
     public Table enginePairs(List<String> solvers, int[] batches, int warmup, int pairs, NDManager manager) {
-        Table t = Table.create("whole solves: TorchScript engine against DJL blocks, paired",
-                StringColumn.create("solver"), StringColumn.create("space"), IntColumn.create("batch"),
-                IntColumn.create("threads"), DoubleColumn.create("blocks s"), DoubleColumn.create("torchscript s"),
-                DoubleColumn.create("median ratio torchscript/blocks"), DoubleColumn.create("share torchscript faster"),
-                IntColumn.create("pairs"));
+        return pairTable("whole solves: TorchScript engine against DJL blocks, paired", "blocks", "torchscript",
+                solvers, batches, warmup, pairs,
+                (solver, b) -> solveNanos(solver, b, NetworkEngine.BLOCKS, false, manager),
+                (solver, b) -> solveNanos(solver, b, NetworkEngine.TORCHSCRIPT, false, manager));
+    }
+
+    /**
+     * Whole solves with the solvers' operator loops eager and fused ({@link org.diffinv.solvers.FusedLoops}: DCDP's
+     * data consistency, DAPS's Langevin steps, the CG of DDS and P2L as one engine call each), paired as
+     * {@link #enginePairs} pairs the engines, on the TorchScript engine. Columns: solver, space, batch, threads, eager s,
+     * fused s (medians), median ratio fused/eager, share fused faster, pairs.
+     */
+    public Table fusedPairs(List<String> solvers, int[] batches, int warmup, int pairs, NDManager manager) {
+        return pairTable("whole solves: fused operator loops against eager ones, paired", "eager", "fused", solvers,
+                batches, warmup, pairs, (solver, b) -> solveNanos(solver, b, NetworkEngine.TORCHSCRIPT, true, manager),
+                (solver, b) -> solveNanos(solver, b, NetworkEngine.TORCHSCRIPT, false, manager));
+    }
+
+    private interface TimedSolve {
+        long nanos(Object solver, int batch);
+    }
+
+    private Table pairTable(String title, String a, String b, List<String> solvers, int[] batches, int warmup,
+            int pairs, TimedSolve first, TimedSolve second) {
+        Table t = Table.create(title, StringColumn.create("solver"), StringColumn.create("space"),
+                IntColumn.create("batch"), IntColumn.create("threads"), DoubleColumn.create(a + " s"),
+                DoubleColumn.create(b + " s"), DoubleColumn.create("median ratio " + b + "/" + a),
+                DoubleColumn.create("share " + b + " faster"), IntColumn.create("pairs"));
         int before = JniUtils.getNumThreads();
         try (ThreadPolicy.Scope explicit = ThreadPolicy.suspend()) {
             for (String name : solvers) {
                 boolean isLatent = LatentSolverRegistry.contains(name);
                 requireLatentPrior(name, isLatent);
                 Object solver = budgeted(name, isLatent);
-                for (int b : batches) {
-                    JniUtils.setNumThreads(threadsAt(b));
-                    PairedTiming.Result r = PairedTiming.measure(
-                            () -> solveNanos(solver, b, NetworkEngine.BLOCKS, manager),
-                            () -> solveNanos(solver, b, NetworkEngine.TORCHSCRIPT, manager), warmup, pairs);
+                for (int batch : batches) {
+                    JniUtils.setNumThreads(threadsAt(batch));
+                    PairedTiming.Result r = PairedTiming.measure(() -> first.nanos(solver, batch),
+                            () -> second.nanos(solver, batch), warmup, pairs);
                     t.stringColumn("solver").append(name);
                     t.stringColumn("space").append(isLatent ? "latent" : "pixel");
-                    t.intColumn("batch").append(b);
-                    t.intColumn("threads").append(threadsAt(b));
-                    t.doubleColumn("blocks s").append(r.medianMsA() / 1e3);
-                    t.doubleColumn("torchscript s").append(r.medianMsB() / 1e3);
-                    t.doubleColumn("median ratio torchscript/blocks").append(r.medianRatio());
-                    t.doubleColumn("share torchscript faster").append(r.shareBFaster());
+                    t.intColumn("batch").append(batch);
+                    t.intColumn("threads").append(threadsAt(batch));
+                    t.doubleColumn(a + " s").append(r.medianMsA() / 1e3);
+                    t.doubleColumn(b + " s").append(r.medianMsB() / 1e3);
+                    t.doubleColumn("median ratio " + b + "/" + a).append(r.medianRatio());
+                    t.doubleColumn("share " + b + " faster").append(r.shareBFaster());
                     t.intColumn("pairs").append(r.pairs());
                 }
             }
@@ -434,9 +456,14 @@ public final class SolverBench {
         return t;
     }
 
-    /** Nanoseconds of one bench solve at {@code batch} on {@code engine}; the problem is made outside the timing. */
-    private long solveNanos(Object solver, int batch, NetworkEngine engine, NDManager manager) {
-        try (NetworkEngine.Restore r = NetworkEngine.use(engine); NDManager s = manager.newSubManager()) {
+    /**
+     * Nanoseconds of one bench solve at {@code batch} on {@code engine}, with the fused loops off when {@code eager};
+     * the problem is made outside the timing.
+     */
+    private long solveNanos(Object solver, int batch, NetworkEngine engine, boolean eager, NDManager manager) {
+        try (NetworkEngine.Restore r = NetworkEngine.use(engine);
+             org.diffinv.solvers.FusedLoops.Restore f = org.diffinv.solvers.FusedLoops.use(!eager);
+             NDManager s = manager.newSubManager()) {
             Problem<Operator> problem = problem(testBatch(batch, s));
             long t0 = System.nanoTime();
             solve(solver, problem).close();

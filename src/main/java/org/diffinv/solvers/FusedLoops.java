@@ -31,10 +31,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * paired timings of both routes in one build). Modules are written once per distinct source (operator expressions
  * and step count) and kept for the life of the process; they hold no tensors.
  */
-final class FusedLoops {
+public final class FusedLoops {
 
     /** The system property that turns the fused loops off ({@code -Ddiffinv.fusedLoops=false}). */
-    static final String PROPERTY = "diffinv.fusedLoops";
+    public static final String PROPERTY = "diffinv.fusedLoops";
 
     /** How the modules read the list argument: constant {@code i} is {@code w[i]}. */
     private static final java.util.function.IntFunction<String> W = i -> "w[" + i + "]";
@@ -46,8 +46,31 @@ final class FusedLoops {
     }
 
     /** Whether the fused loops are on (the property is not {@code false}). */
-    static boolean enabled() {
+    public static boolean enabled() {
         return !"false".equalsIgnoreCase(System.getProperty(PROPERTY, "true"));
+    }
+
+    /** Restores the previous setting of {@link #use}. */
+    public interface Restore extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Turns the fused loops on or off for the whole process (the system property {@value #PROPERTY}) until the
+     * returned handle is closed, which restores the previous setting: for paired timings of both routes
+     * ({@code environment/kit bench --only fused-solves}).
+     */
+    public static Restore use(boolean on) {
+        String previous = System.getProperty(PROPERTY);
+        System.setProperty(PROPERTY, String.valueOf(on));
+        return () -> {
+            if (previous == null) {
+                System.clearProperty(PROPERTY);
+            } else {
+                System.setProperty(PROPERTY, previous);
+            }
+        };
     }
 
     private static final java.util.concurrent.atomic.AtomicLong CALLS = new java.util.concurrent.atomic.AtomicLong();

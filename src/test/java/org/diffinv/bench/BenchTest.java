@@ -190,6 +190,29 @@ class BenchTest {
         }
     }
 
+    /**
+     * Whole solves with the loops eager and fused, paired: one row per solver and batch, and the fusion setting is back
+     * to what it was afterwards.
+     */
+    @Test
+    void fusedPairsTimeWholeSolvesBothWaysAndRestoreTheSetting() {
+        NoiseSchedule s = NoiseSchedule.ddpmLinear();
+        SolverBench bench = new SolverBench(EpsPrior.of(s, (x, t) -> x.mul(0.5)), null,
+                org.diffinv.data.FashionMnist.load(org.diffinv.data.FashionMnist.Split.TEST),
+                org.diffinv.experiments.Tasks.get("sr4-avgpool"), 4, 0, 1);
+        try (NDManager m = NDManager.newBaseManager()) {
+            Table t = bench.fusedPairs(java.util.List.of("dcdp-v2", "dds"), new int[] {1, 2}, 0, 2, m);
+            assertEquals(4, t.rowCount());
+            assertEquals("dds", t.stringColumn("solver").get(2));
+            for (int r = 0; r < 4; r++) {
+                assertTrue(t.doubleColumn("eager s").getDouble(r) > 0 && t.doubleColumn("fused s").getDouble(r) > 0);
+                assertEquals(2, t.intColumn("pairs").getInt(r));
+            }
+        }
+        assertTrue(org.diffinv.solvers.FusedLoops.enabled(), "the fusion must be on again after the bench");
+        assertEquals(null, System.getProperty(org.diffinv.solvers.FusedLoops.PROPERTY));
+    }
+
     @Test
     void scalarTableTimesBothPathsForEveryBatch() {
         try (NDManager m = NDManager.newBaseManager()) {
