@@ -113,13 +113,12 @@ public final class FusedLoops {
             ScriptForm f = found.get();
             int k = f.constants().size();
             List<NDArray> list = arguments(f, scope, x, 2.0 / m, mu, lr);
-            String source = "heavy-ball " + tau + "\n" + f.apply("out", W) + "\n"
-                    + f.adjoint("res", W);
+            String source = "heavy-ball\n" + f.apply("out", W) + "\n" + f.adjoint("res", W);
             TorchScript module = MODULES.computeIfAbsent(source, s -> {
-                TorchScript.Writer w = new TorchScript.Writer("x", "y");
+                TorchScript.Writer w = new TorchScript.Writer("x", "y", "steps");
                 w.line(0, "out = x");
                 w.line(0, "b = x");
-                w.line(0, "for s in range(" + tau + "):");
+                w.line(0, "for s in range(int(steps)):");
                 w.line(1, "res = torch.sub(" + f.apply("out", W) + ", y)");
                 w.line(1, "g = torch.mul(" + f.adjoint("res", W) + ", w[" + k + "])");
                 w.line(1, "if s == 0:");
@@ -129,7 +128,7 @@ public final class FusedLoops {
                 w.line(1, "out = torch.sub(out, torch.mul(b, w[" + (k + 2) + "]))");
                 return w.build(home(), "out");
             });
-            NDArray out = module.call(x.getManager(), list, x, y);
+            NDArray out = module.call(x.getManager(), list, x, y, scope.create((long) tau));
             f.used(tau, 0, tau);
             CALLS.incrementAndGet();
             return Optional.of(out);
@@ -164,12 +163,11 @@ public final class FusedLoops {
             dims[0] = steps;
             System.arraycopy(s.getShape(), 0, dims, 1, s.dimension());
             NDArray z = ctx.noise().normal(scope, new Shape(dims), x0Hat.getDataType());
-            String source = "langevin " + steps + "\n" + f.apply("w", W) + "\n"
-                    + f.adjoint("res", W);
+            String source = "langevin\n" + f.apply("w", W) + "\n" + f.adjoint("res", W);
             TorchScript module = MODULES.computeIfAbsent(source, src -> {
                 TorchScript.Writer w = new TorchScript.Writer("x0", "y", "z");
                 w.line(0, "wl = x0");
-                w.line(0, "for l in range(" + steps + "):");
+                w.line(0, "for l in range(z.size(0)):");
                 w.line(1, "res = torch.sub(" + f.apply("wl", W) + ", y)");
                 w.line(1, "score = torch.add(torch.mul(" + f.adjoint("res", W) + ", w[" + k
                         + "]), torch.mul(torch.sub(wl, x0), w[" + (k + 1) + "]))");
@@ -190,10 +188,17 @@ public final class FusedLoops {
      * solve), as one call: the same per-sample recursion, tolerance test, freezing of converged samples and budget, with
      * the step sizes computed in FLOAT64 from the per-sample sums and cast to the iterate's type as the Java loop does.
      * Returns the solution on {@code anchor}'s manager, or empty for the eager solve, which also runs when the fused
-     * one meets a curvature {@code <p, M p> < 0}, so that its error names the sample and the value.
+     * one meets a curvature {@code <p, M p> < 0}, so that its error names the sample and the value, and for SVD-tier
+     * operators, whose short, cheap iterations the fusion made slower (measured; see the comment in the code).
      */
     static Optional<NDArray> regularisedCg(LinearOperator a, NDArray rhs, NDArray anchor, double weight,
             CgOptions options) {
+        if (a instanceof org.diffinv.operators.SvdOperator) {
+            // measured (bench --only fused-solves, DDS, batch 1 and 16, 5 pairs): for the SVD tier's cheap operators
+            // (SR, Gaussian blur, inpainting) the fused iterations' tensor bookkeeping costs more than the eager loop's
+            // host-side step sizes (fused/eager 1.02-1.10); for motion blur the fused CG wins (0.84)
+            return Optional.empty();
+        }
         if (rhs.getShape().dimension() != 4 || !rhs.getShape().equals(anchor.getShape())) {
             return Optional.empty();
         }
@@ -201,7 +206,6 @@ public final class FusedLoops {
         if (type != DataType.FLOAT32 && type != DataType.FLOAT64) {
             return Optional.empty();
         }
-        long n = rhs.getShape().get(0);
         try (NDManager scope = anchor.getManager().newSubManager()) {
             Optional<ScriptForm> found = formFor(a, anchor, scope);
             if (found.isEmpty()) {
@@ -209,51 +213,52 @@ public final class FusedLoops {
             }
             ScriptForm f = found.get();
             int k = f.constants().size();
+            double tol2 = options.relativeTolerance() * options.relativeTolerance();
             List<NDArray> list = arguments(f, scope, anchor, weight);
+            NDArray tol2T = scope.create(tol2); // FLOAT64, as the Java loop's test
             java.util.function.UnaryOperator<String> m = v -> {
                 String normal = f.adjoint(f.apply(v, W), W);
                 return weight > 0 ? "torch.add(" + normal + ", torch.mul(" + v + ", w[" + k + "]))" : normal;
             };
-            double tol2 = options.relativeTolerance() * options.relativeTolerance();
             String slack = TorchScript.Writer.number(type == DataType.FLOAT64 ? 1e-12 : 1e-5);
             // the archive's code format names dtypes by their ScalarType numbers: 6 float32, 7 float64
             String dtype = type == DataType.FLOAT64 ? "7" : "6";
-            String source = "cg " + n + " " + options.maxIterations() + " " + tol2 + " " + dtype + " " + (weight > 0)
-                    + "\n" + m.apply("v");
+            String source = "cg " + dtype + " " + (weight > 0) + "\n" + m.apply("v");
             TorchScript module = MODULES.computeIfAbsent(source, src -> {
-                TorchScript.Writer w = new TorchScript.Writer("b", "x0");
-                String t2 = TorchScript.Writer.number(tol2);
-                w.line(0, "bb = " + inner("b", "b", n));
+                TorchScript.Writer w = new TorchScript.Writer("b", "x0", "tol2", "budget");
+                String t2 = "tol2";
+                w.line(0, "bb = " + inner("b", "b"));
                 w.line(0, "x = x0");
                 w.line(0, "r = torch.sub(b, " + m.apply("x") + ")");
                 w.line(0, "p = r");
-                w.line(0, "rr = " + inner("r", "r", n));
+                w.line(0, "rr = " + inner("r", "r"));
                 w.line(0, "zero = torch.zeros_like(rr)");
                 w.line(0, "active = torch.logical_and(bb > 0, rr > " + t2 + " * bb)");
                 w.line(0, "it = 0");
-                w.line(0, "while bool(torch.any(active)) and it < " + options.maxIterations() + ":");
+                w.line(0, "while bool(torch.any(active)) and it < int(budget):");
                 w.line(1, "mp = " + m.apply("p"));
-                w.line(1, "pmp = " + inner("p", "mp", n));
+                w.line(1, "pmp = " + inner("p", "mp"));
                 w.line(1, "if bool(torch.any(torch.logical_and(active, pmp < -" + slack
                         + " * torch.clamp(rr, min=" + TorchScript.Writer.number(Double.MIN_NORMAL) + ")))):");
                 w.line(2, "it = -1"); // reported as -1: the eager solve then raises the named error
                 w.line(2, "break");
                 w.line(1, "alpha = torch.where(torch.logical_and(active, pmp > 0), rr / pmp, zero)");
-                w.line(1, "at = torch.reshape(torch.to(alpha, " + dtype + "), [" + n + ", 1, 1, 1])");
+                w.line(1, "at = torch.reshape(torch.to(alpha, " + dtype + "), [b.size(0), 1, 1, 1])");
                 w.line(1, "xn = torch.add(x, torch.mul(p, at))");
                 w.line(1, "rn = torch.sub(r, torch.mul(mp, at))");
-                w.line(1, "rrn = " + inner("rn", "rn", n));
+                w.line(1, "rrn = " + inner("rn", "rn"));
                 w.line(1, "beta = torch.where(torch.logical_and(active, rr > 0), rrn / rr, zero)");
                 w.line(1, "rr = torch.where(active, rrn, rr)");
                 w.line(1, "active = torch.logical_and(torch.logical_and(active, alpha != 0), rr > " + t2 + " * bb)");
-                w.line(1, "p = torch.add(rn, torch.mul(p, torch.reshape(torch.to(beta, " + dtype + "), [" + n
-                        + ", 1, 1, 1])))");
+                w.line(1, "p = torch.add(rn, torch.mul(p, torch.reshape(torch.to(beta, " + dtype
+                        + "), [b.size(0), 1, 1, 1])))");
                 w.line(1, "x = xn");
                 w.line(1, "r = rn");
                 w.line(1, "it += 1");
                 return w.buildList(home(), "x", "torch.tensor(it)");
             });
-            NDArray[] out = module.callAll(anchor.getManager(), list, rhs, anchor);
+            NDArray[] out = module.callAll(anchor.getManager(), list, rhs, anchor, tol2T,
+                    scope.create((long) options.maxIterations()));
             int iterations = (int) out[1].getLong();
             out[1].close();
             if (iterations < 0) {
@@ -267,8 +272,8 @@ public final class FusedLoops {
     }
 
     /** The per-sample inner product {@link ConjugateGradient#innerPerSample}, widened to FLOAT64 as the Java loop does. */
-    private static String inner(String u, String v, long n) {
-        return "torch.sum(torch.reshape(torch.mul(" + u + ", " + v + "), [" + n + ", -1]), [1]).to(7)";
+    private static String inner(String u, String v) {
+        return "torch.sum(torch.reshape(torch.mul(" + u + ", " + v + "), [" + u + ".size(0), -1]), [1]).to(7)";
     }
 
     /**

@@ -118,17 +118,16 @@ class FusedLoopsTest {
     }
 
     /**
-     * The fused CG of DDS and P2L ({@link FusedLoops#regularisedCg}) against the eager one, through {@link DdsStep} and
-     * {@link P2lProjection} with the fusion on and off: budgets that end the solve (DDS's 5 iterations) and a
+     * The fused CG of DDS and P2L ({@link FusedLoops#regularisedCg}; operators outside the SVD tier) against the eager
+     * one, through {@link DdsStep} and {@link P2lProjection} with the fusion on and off: budgets that end the solve (DDS's 5 iterations) and a
      * tolerance that freezes samples one by one (P2L's options, run to convergence), with and without the Tikhonov
      * weight, FLOAT32 and FLOAT64; the ledger's applications and adjoints agree.
      */
     @Test
     void conjugateGradientsAreTheEagerOnes() {
         long longest = 0;
-        List<Supplier<Operator>> ops = List.of(() -> SuperResolution.averagePool(4), () -> GaussianBlur.ddrm(9, 1.0),
-                () -> new MotionBlur(MotionKernels.generate(9, 0.5, NoiseSource.seeded(7))),
-                () -> new Inpainting(Masks.randomPixels(3, 32, 32, 0.5, NoiseSource.seeded(5))));
+        List<Supplier<Operator>> ops = List.of(() -> new MotionBlur(MotionKernels.generate(9, 0.5, NoiseSource.seeded(7))),
+                () -> new MotionBlur(MotionKernels.generate(5, 0.8, NoiseSource.seeded(8))));
         int checked = 0;
         for (Supplier<Operator> op : ops) {
             for (DataType type : new DataType[] {DataType.FLOAT32, DataType.FLOAT64}) {
@@ -145,6 +144,7 @@ class FusedLoopsTest {
                             } else {
                                 System.clearProperty(FusedLoops.PROPERTY);
                             }
+                            long calls = FusedLoops.calls();
                             CostMeter meter = CostMeter.start();
                             org.diffinv.operators.LinearOperator a =
                                     (org.diffinv.operators.LinearOperator) meter.wrapOperator((Operator) bare);
@@ -152,6 +152,7 @@ class FusedLoopsTest {
                                     : P2lProjection.regularisedSolveFrom("test", a, y, x0, gamma,
                                             new org.diffinv.linalg.CgOptions(400, type == DataType.FLOAT64 ? 1e-10 : 1e-4));
                             cost[fused] = meter.snapshot();
+                            assertEquals(fused == 1, FusedLoops.calls() > calls, "fused only when switched on");
                         }
                         String what = bare.name() + " " + type + " gamma " + gamma + (mode == 0 ? " DDS" : " P2L");
                         assertSame(what, out[0], out[1]);
@@ -165,7 +166,7 @@ class FusedLoopsTest {
             }
         }
         System.clearProperty(FusedLoops.PROPERTY);
-        assertEquals(32, checked);
+        assertEquals(16, checked);
         assertTrue(longest >= 20, "no case ran a long CG (at most " + longest + " iterations)");
         System.out.println("fused CG: longest solve " + longest + " iterations");
     }
@@ -231,7 +232,8 @@ class FusedLoopsTest {
         NDArray x = prior.sample(manager, 2, DataType.FLOAT64, NoiseSource.seeded(21));
         MeasurementNoise noise = MeasurementNoise.ofWorkingRange(0.1);
         List<Operator> ops = List.of(SuperResolution.bicubic(2),
-                new Inpainting(Masks.randomPixels(2, 8, 8, 0.5, NoiseSource.seeded(5))));
+                new Inpainting(Masks.randomPixels(2, 8, 8, 0.5, NoiseSource.seeded(5))),
+                new MotionBlur(MotionKernels.generate(5, 0.5, NoiseSource.seeded(6))));
         List<Solver<Operator>> solvers = List.of(
                 new Dcdp(Dcdp.Params.paper(schedule, TaskKind.SUPER_RESOLUTION, Dcdp.Version.DDIM).withClip(false)
                         .withLr(1.0).withTau(20).withRounds(4)),
@@ -253,7 +255,9 @@ class FusedLoopsTest {
                     assertEquals(before, FusedLoops.calls(), "switched off, yet fused");
                     System.clearProperty(FusedLoops.PROPERTY);
                     try (Reconstruction on = s.solveAny(p, prior, Run.seeded(4))) {
-                        assertTrue(FusedLoops.calls() > before, s.name() + " on " + a.name() + " did not fuse its loop");
+                        boolean fuses = !(s instanceof Dds) || !(a instanceof org.diffinv.operators.SvdOperator);
+                        assertEquals(fuses, FusedLoops.calls() > before, s.name() + " on " + a.name()
+                                + (fuses ? " did not fuse its loop" : " fused a CG on the SVD tier"));
                         String what = s.name() + " on " + a.name();
                         assertSame(what, off.xHat(), on.xHat());
                         assertEquals(off.cost().operatorCalls(), on.cost().operatorCalls(), what + " operator calls");
