@@ -290,9 +290,14 @@ public final class FusedLoops {
 
     /**
      * {@code n} as a 0-dim tensor of {@code like}'s element type on its device: the operand {@link
-     * org.diffinv.util.Scalars} gives the eager loops' products, so the values agree bit for bit.
+     * org.diffinv.util.Scalars} gives the eager loops' products (its cached tensor; a fresh one on {@code scope}
+     * when the cache is full), so the values agree bit for bit.
      */
     private static NDArray number(NDManager scope, NDArray like, double n) {
+        NDArray cached = org.diffinv.util.Scalars.cachedOrNull(like, n);
+        if (cached != null) {
+            return cached;
+        }
         DataType t = like.getDataType();
         NDArray host = t == DataType.FLOAT32 ? scope.create((float) n) : scope.create(n);
         return host.getDataType() == t ? host : host.toType(t, false);

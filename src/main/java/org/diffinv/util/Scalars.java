@@ -99,6 +99,15 @@ public final class Scalars {
         }
     }
 
+    /**
+     * The cached 0-dim tensor holding {@code n} in {@code like}'s floating type on its device (never close it), or
+     * {@code null} when {@code like} is not FLOAT32/FLOAT64 or the cache is full: for engine calls that take the
+     * number as a tensor operand (the fused solver loops), as the ops of this class do.
+     */
+    public static NDArray cachedOrNull(NDArray like, double n) {
+        return floating(like) ? cached(like, n) : null;
+    }
+
     /** The number of cached 0-dim tensors (for tests and the bench). */
     public static int cachedCount() {
         return CACHE.size();
