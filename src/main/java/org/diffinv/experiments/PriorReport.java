@@ -25,6 +25,10 @@ import java.util.stream.Stream;
  * {@code data/checkpoints} from its JSON sidecar (the numbers the model cards print), and the training curves
  * recorded beside the checkpoints ({@code NAME.curve.csv}, parsed from the trainer's log by
  * {@link #curveFromLog}).
+ *
+ * <p>Command line: {@code PriorReport curve NAME LOG...} records {@code NAME.curve.csv} from trainer logs;
+ * {@code PriorReport card NAME} writes {@code NAME.md} again from the sidecar and {@code NAME.notes.md} (for a
+ * corrected note; nothing is measured).
  */
 public final class PriorReport {
 
@@ -148,8 +152,19 @@ public final class PriorReport {
      * trainer's logs (in order; a resumed run's later lines win).
      */
     public static void main(String[] args) throws IOException {
+        if (args.length == 2 && args[0].equals("card")) {
+            // the card again from its sidecar and NAME.notes.md (after the notes were corrected), no re-measurement
+            Path dir = DataPaths.checkpointsDir();
+            if (!Files.isRegularFile(dir.resolve(args[1] + ".json"))) {
+                throw new IllegalArgumentException("no checkpoint sidecar " + dir.resolve(args[1] + ".json")
+                        + "; expected the name of an exported checkpoint");
+            }
+            org.diffinv.train.ModelCard.write(dir, args[1]);
+            System.out.println("wrote " + dir.resolve(args[1] + ".md"));
+            return;
+        }
         if (args.length < 3 || !args[0].equals("curve")) {
-            System.err.println("usage: PriorReport curve NAME LOG...");
+            System.err.println("usage: PriorReport curve NAME LOG... | PriorReport card NAME");
             System.exit(2);
         }
         List<Path> logs = new ArrayList<>();
