@@ -133,6 +133,11 @@ public record Bench(RunMode mode, int warmup, int repeat, int[] batches, int[] t
         return new Bench(mode, warmup, repeat, batches, threads, solvers, steps, memorySteps, task);
     }
 
+    /** A copy with another step count for the memory checks (at least 10; {@code --memory-steps}). */
+    public Bench withMemorySteps(int steps) {
+        return new Bench(mode, warmup, repeat, batches, threads, solvers, maxSteps, steps, task);
+    }
+
     /** A copy with another task. */
     public Bench withTask(String name) {
         return new Bench(mode, warmup, repeat, batches, threads, solvers, maxSteps, memorySteps, name);

@@ -21,13 +21,14 @@ import java.util.List;
  *
  * <pre>
  *   bench [--mode smoke|quick|full] [--warmup W] [--repeat R] [--batch 1,16] [--threads 1,2] [--solvers a,b]
- *         [--steps N] [--task T]
+ *         [--steps N] [--task T] [--memory-steps N]
  *         [--only network|engines|engine-solves|fused-solves|solvers|memory|memory-solvers|threads|profile|scalars
  *                 |torch-export|torch]
  *         [--python PATH]
  * </pre>
  * {@code --only memory-solvers} runs every bench solver's budgeted solve back to back until the memory check's step
- * count is reached ({@code memorySteps / steps} solves, at least 10; {@link SolverBench#memory}) at the smallest batch.
+ * count is reached ({@code memorySteps / steps} solves, at least 10; {@link SolverBench#memory}) at the smallest batch;
+ * {@code --memory-steps N} sets that count (default 1,000; for telling a one-time rise from a steady growth).
  * {@code --only torch-export} writes the pixel network for {@code environment/bench/torch_eager.py} (the PyTorch-eager
  * reference, see {@link TorchReference}) under {@code results/bench/torch-export/}; {@code --only torch --python PATH}
  * exports it too and runs the paired comparison against that script under the given Python (one with torch).
@@ -65,6 +66,8 @@ public final class BenchCommand {
                 case "--solvers" -> bench = bench.withSolvers(Arrays.asList(value(args, ++i, "--solvers").split(",")));
                 case "--steps" -> bench = bench.withMaxSteps(integer(value(args, ++i, "--steps"), "--steps"));
                 case "--task" -> bench = bench.withTask(value(args, ++i, "--task"));
+                case "--memory-steps" -> bench = bench.withMemorySteps(
+                        integer(value(args, ++i, "--memory-steps"), "--memory-steps"));
                 case "--python" -> python = Path.of(value(args, ++i, "--python"));
                 case "--only" -> {
                     only = value(args, ++i, "--only");
@@ -77,7 +80,7 @@ public final class BenchCommand {
                     }
                 }
                 default -> throw new IllegalArgumentException("unknown option '" + args[i] + "' for bench (expected "
-                        + "--mode, --warmup, --repeat, --batch, --threads, --solvers, --steps, --task, --only, --python)");
+                        + "--mode, --warmup, --repeat, --batch, --threads, --solvers, --steps, --task, --memory-steps, --only, --python)");
             }
         }
         String label = bench.mode().label();

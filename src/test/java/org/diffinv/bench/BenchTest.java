@@ -376,6 +376,10 @@ class BenchTest {
         assertThrows(IllegalArgumentException.class, () -> smoke.withTask("sr5"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> smoke.withMaxSteps(-1)).getMessage()
                 .contains("-1"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> smoke.withMemorySteps(9)).getMessage()
+                .contains("memorySteps must be >= 10, got 9"));
+        assertEquals(4000, smoke.withMemorySteps(4000).memorySteps());
+        assertEquals(smoke.maxSteps(), smoke.withMemorySteps(4000).maxSteps(), "only the memory steps change");
     }
 
     @Test
