@@ -40,10 +40,12 @@ import java.util.Map;
  * @param solvers the solvers of the overhead table
  * @param maxSteps the step budget of the overhead table (0: paper defaults; see {@link SolverBench})
  * @param memorySteps the steps of the memory check
+ * @param solves the (unit costs, solve) pairs per row of the overhead table, each cell the median over them
+ *     ({@link SolverBench#withSolves})
  * @param task the task of the overhead table and the memory check
  */
 public record Bench(RunMode mode, int warmup, int repeat, int[] batches, int[] threads, List<String> solvers,
-                    int maxSteps, int memorySteps, String task) {
+                    int maxSteps, int memorySteps, int solves, String task) {
 
     /** The overhead-ratio target. */
     public static final double OVERHEAD_TARGET = 1.15;
@@ -75,6 +77,10 @@ public record Bench(RunMode mode, int warmup, int repeat, int[] batches, int[] t
         if (maxSteps < 0) {
             throw new IllegalArgumentException("maxSteps must be >= 0 (0: paper defaults), got " + maxSteps);
         }
+        if (solves < 1) {
+            throw new IllegalArgumentException("solves must be >= 1 (pairs of unit costs and a solve per row), got "
+                    + solves);
+        }
         if (memorySteps < 10) {
             throw new IllegalArgumentException("memorySteps must be >= 10, got " + memorySteps);
         }
@@ -100,47 +106,55 @@ public record Bench(RunMode mode, int warmup, int repeat, int[] batches, int[] t
     public static Bench forMode(RunMode mode) {
         return switch (mode) {
             case SMOKE -> new Bench(mode, 1, 3, new int[] {1, 2}, new int[] {1},
-                    List.of("dps", "ddrm", "dcdp-v2", "ldps"), 10, 100, "sr4-avgpool");
-            case QUICK -> new Bench(mode, 2, 9, new int[] {1, 16}, new int[] {1, 2}, allSolvers(), 25, 1000,
+                    List.of("dps", "ddrm", "dcdp-v2", "ldps"), 10, 100, 1, "sr4-avgpool");
+            case QUICK -> new Bench(mode, 2, 9, new int[] {1, 16}, new int[] {1, 2}, allSolvers(), 25, 1000, 1,
                     "sr4-avgpool");
-            case FULL -> new Bench(mode, 5, 30, new int[] {1, 16}, new int[] {1, 2}, allSolvers(), 0, 1000,
+            case FULL -> new Bench(mode, 5, 30, new int[] {1, 16}, new int[] {1, 2}, allSolvers(), 0, 1000, 1,
                     "sr4-avgpool");
         };
     }
 
     /** A copy with other solvers. */
     public Bench withSolvers(List<String> names) {
-        return new Bench(mode, warmup, repeat, batches, threads, names, maxSteps, memorySteps, task);
+        return new Bench(mode, warmup, repeat, batches, threads, names, maxSteps, memorySteps, solves, task);
     }
 
     /** A copy with other batch sizes. */
     public Bench withBatches(int... sizes) {
-        return new Bench(mode, warmup, repeat, sizes, threads, solvers, maxSteps, memorySteps, task);
+        return new Bench(mode, warmup, repeat, sizes, threads, solvers, maxSteps, memorySteps, solves, task);
     }
 
     /** A copy with other thread counts. */
     public Bench withThreads(int... counts) {
-        return new Bench(mode, warmup, repeat, batches, counts, solvers, maxSteps, memorySteps, task);
+        return new Bench(mode, warmup, repeat, batches, counts, solvers, maxSteps, memorySteps, solves, task);
     }
 
     /** A copy with other warm-up and repeat counts. */
     public Bench withRepeats(int warmupCalls, int repeatCalls) {
-        return new Bench(mode, warmupCalls, repeatCalls, batches, threads, solvers, maxSteps, memorySteps, task);
+        return new Bench(mode, warmupCalls, repeatCalls, batches, threads, solvers, maxSteps, memorySteps, solves, task);
     }
 
     /** A copy with another step budget. */
     public Bench withMaxSteps(int steps) {
-        return new Bench(mode, warmup, repeat, batches, threads, solvers, steps, memorySteps, task);
+        return new Bench(mode, warmup, repeat, batches, threads, solvers, steps, memorySteps, solves, task);
     }
 
     /** A copy with another step count for the memory checks (at least 10; {@code --memory-steps}). */
     public Bench withMemorySteps(int steps) {
-        return new Bench(mode, warmup, repeat, batches, threads, solvers, maxSteps, steps, task);
+        return new Bench(mode, warmup, repeat, batches, threads, solvers, maxSteps, steps, solves, task);
+    }
+
+    /**
+     * A copy whose overhead table measures each row {@code pairs} times (unit costs, then the solve) and reports
+     * the median of every cell with the range of both ratios ({@code --solves}; see {@link SolverBench#withSolves}).
+     */
+    public Bench withSolves(int pairs) {
+        return new Bench(mode, warmup, repeat, batches, threads, solvers, maxSteps, memorySteps, pairs, task);
     }
 
     /** A copy with another task. */
     public Bench withTask(String name) {
-        return new Bench(mode, warmup, repeat, batches, threads, solvers, maxSteps, memorySteps, name);
+        return new Bench(mode, warmup, repeat, batches, threads, solvers, maxSteps, memorySteps, solves, name);
     }
 
     /** The network table of the pixel prior (see {@link NetworkBench#table}). */
@@ -209,13 +223,13 @@ public record Bench(RunMode mode, int warmup, int repeat, int[] batches, int[] t
 
     /**
      * Memory over many steps for every solver of this bench ({@link SolverBench#memory}) at the smallest batch:
-     * {@code solves} back-to-back bench solves each (the step budget applied), pixel and latent.
+     * {@code count} back-to-back bench solves each (the step budget applied), pixel and latent.
      */
-    public Table solverMemory(EpsPrior pixel, LatentPrior latent, FashionMnist test, int solves, NDManager manager) {
+    public Table solverMemory(EpsPrior pixel, LatentPrior latent, FashionMnist test, int count, NDManager manager) {
         boolean needsLatent = solvers.stream().anyMatch(LatentSolverRegistry::contains);
         SolverBench bench = new SolverBench(pixel, needsLatent ? latent : null, test, Tasks.get(task), maxSteps,
                 warmup, repeat).withThreads(java.util.Arrays.stream(threads).max().orElseThrow());
-        return bench.memory(solvers, java.util.Arrays.stream(batches).min().orElseThrow(), solves, manager);
+        return bench.memory(solvers, java.util.Arrays.stream(batches).min().orElseThrow(), count, manager);
     }
 
     /**
@@ -239,7 +253,7 @@ public record Bench(RunMode mode, int warmup, int repeat, int[] batches, int[] t
     public Table solvers(EpsPrior pixel, LatentPrior latent, FashionMnist test, NDManager manager) {
         boolean needsLatent = solvers.stream().anyMatch(LatentSolverRegistry::contains);
         SolverBench bench = new SolverBench(pixel, needsLatent ? latent : null, test, Tasks.get(task), maxSteps,
-                warmup, repeat).withThreads(java.util.Arrays.stream(threads).max().orElseThrow());
+                warmup, repeat).withThreads(java.util.Arrays.stream(threads).max().orElseThrow()).withSolves(solves);
         Table t = bench.run(solvers, batches, manager);
         StringColumn met = StringColumn.create("ratio <= " + OVERHEAD_TARGET + "?");
         StringColumn metInSolve = StringColumn.create("in-solve <= " + OVERHEAD_TARGET + "?");

@@ -21,7 +21,7 @@ import java.util.List;
  *
  * <pre>
  *   bench [--mode smoke|quick|full] [--warmup W] [--repeat R] [--batch 1,16] [--threads 1,2] [--solvers a,b]
- *         [--steps N] [--task T] [--memory-steps N]
+ *         [--steps N] [--task T] [--memory-steps N] [--solves K]
  *         [--only network|engines|engine-solves|fused-solves|solvers|memory|memory-solvers|threads|profile|scalars
  *                 |torch-export|torch]
  *         [--python PATH]
@@ -29,6 +29,8 @@ import java.util.List;
  * {@code --only memory-solvers} runs every bench solver's budgeted solve back to back until the memory check's step
  * count is reached ({@code memorySteps / steps} solves, at least 10; {@link SolverBench#memory}) at the smallest batch;
  * {@code --memory-steps N} sets that count (default 1,000; for telling a one-time rise from a steady growth).
+ * {@code --solves K} measures each row of the solver table K times (unit costs, then the solve) and reports the
+ * medians with the range of both ratios ({@link SolverBench#withSolves}; default 1).
  * {@code --only torch-export} writes the pixel network for {@code environment/bench/torch_eager.py} (the PyTorch-eager
  * reference, see {@link TorchReference}) under {@code results/bench/torch-export/}; {@code --only torch --python PATH}
  * exports it too and runs the paired comparison against that script under the given Python (one with torch).
@@ -68,6 +70,7 @@ public final class BenchCommand {
                 case "--task" -> bench = bench.withTask(value(args, ++i, "--task"));
                 case "--memory-steps" -> bench = bench.withMemorySteps(
                         integer(value(args, ++i, "--memory-steps"), "--memory-steps"));
+                case "--solves" -> bench = bench.withSolves(integer(value(args, ++i, "--solves"), "--solves"));
                 case "--python" -> python = Path.of(value(args, ++i, "--python"));
                 case "--only" -> {
                     only = value(args, ++i, "--only");
@@ -80,16 +83,18 @@ public final class BenchCommand {
                     }
                 }
                 default -> throw new IllegalArgumentException("unknown option '" + args[i] + "' for bench (expected "
-                        + "--mode, --warmup, --repeat, --batch, --threads, --solvers, --steps, --task, --memory-steps, --only, --python)");
+                        + "--mode, --warmup, --repeat, --batch, --threads, --solvers, --steps, --task, --memory-steps, --solves, --only, "
+                        + "--python)");
             }
         }
         String label = bench.mode().label();
         ai.djl.engine.Engine.getInstance(); // loads the native library before the thread count is read
         System.out.printf("[kit] bench, mode %s: warm-up %d, repeat %d, batches %s, threads %s, task %s, step budget %s,"
-                        + " memory check %d steps; torch threads now %d%n", label, bench.warmup(), bench.repeat(),
+                        + " memory check %d steps, %d solve(s) per solver row; torch threads now %d%n", label,
+                bench.warmup(), bench.repeat(),
                 Arrays.toString(bench.batches()), Arrays.toString(bench.threads()), bench.task(),
                 bench.maxSteps() == 0 ? "none (paper defaults)" : String.valueOf(bench.maxSteps()),
-                bench.memorySteps(), ai.djl.pytorch.jni.JniUtils.getNumThreads());
+                bench.memorySteps(), bench.solves(), ai.djl.pytorch.jni.JniUtils.getNumThreads());
         Results results = Results.forRun("bench");
         try (NDManager m = NDManager.newBaseManager()) {
             UNetEpsPrior pixel = UNetEpsPrior.load(m);

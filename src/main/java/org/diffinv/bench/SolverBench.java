@@ -99,6 +99,7 @@ public final class SolverBench {
     private final int repeat;
     private final int threads;
     private final boolean policy;
+    private final int solves;
 
     /**
      * A harness on {@code task} with test images from {@code test}.
@@ -127,9 +128,10 @@ public final class SolverBench {
         this.repeat = repeat;
         this.threads = Integer.getInteger("ai.djl.pytorch.num_threads", Runtime.getRuntime().availableProcessors());
         this.policy = true;
+        this.solves = 1;
     }
 
-    private SolverBench(SolverBench b, int threads, boolean policy) {
+    private SolverBench(SolverBench b, int threads, boolean policy, int solves) {
         this.pixel = b.pixel;
         this.latent = b.latent;
         this.test = b.test;
@@ -139,6 +141,7 @@ public final class SolverBench {
         this.repeat = b.repeat;
         this.threads = threads;
         this.policy = policy;
+        this.solves = solves;
     }
 
     /**
@@ -150,12 +153,36 @@ public final class SolverBench {
      */
     public SolverBench withThreads(int count) {
         NetworkBench.requireCounts(1, count, warmup, repeat);
-        return new SolverBench(this, count, policy);
+        return new SolverBench(this, count, policy, solves);
     }
 
     /** A copy whose rows all run at the configured count, whatever their batch size (the policy not applied). */
     public SolverBench atExactThreads() {
-        return new SolverBench(this, threads, false);
+        return new SolverBench(this, threads, false, solves);
+    }
+
+    /**
+     * A copy that measures every row {@code pairs} times: unit costs, then the solve, {@code pairs} times over, each
+     * numeric cell of the row the median of that cell over the pairs (each ratio the median of the per-pair ratios),
+     * with the smallest and largest overhead and in-solve ratios beside (columns {@code overhead ratio min / max},
+     * {@code in-solve ratio min / max}) and the count in {@code solves}. Why: at batch 1 the machine's speed moves by
+     * tens of percent within seconds, so one pair's overhead ratio says as much about the machine as about the
+     * solver (the README's "Why the two ratios disagree"); the median of several pairs and their range separate the
+     * two. The default is one pair (the 08-cost notebook's budget).
+     *
+     * @throws IllegalArgumentException if {@code pairs < 1}
+     */
+    public SolverBench withSolves(int pairs) {
+        if (pairs < 1) {
+            throw new IllegalArgumentException("solves must be >= 1 (pairs of unit costs and a solve per row), got "
+                    + pairs);
+        }
+        return new SolverBench(this, threads, policy, pairs);
+    }
+
+    /** The (unit costs, solve) pairs measured per row ({@link #withSolves}). */
+    public int solves() {
+        return solves;
     }
 
     /** The configured torch intra-op thread count. */
@@ -216,7 +243,10 @@ public final class SolverBench {
                 DoubleColumn.create("overhead ratio"), DoubleColumn.create("operator seconds"),
                 DoubleColumn.create("ratio beyond operator"), DoubleColumn.create("forward seconds in solve"),
                 DoubleColumn.create("in-solve ratio"), DoubleColumn.create("images per second"),
-                DoubleColumn.create("peak RSS MB"), DoubleColumn.create("psnr"), StringColumn.create("steps"));
+                DoubleColumn.create("peak RSS MB"), DoubleColumn.create("psnr"), StringColumn.create("steps"),
+                IntColumn.create("solves"), DoubleColumn.create("overhead ratio min"),
+                DoubleColumn.create("overhead ratio max"), DoubleColumn.create("in-solve ratio min"),
+                DoubleColumn.create("in-solve ratio max"));
     }
 
     /** Runs every named solver (pixel or latent) at every batch size; one row each, in that order. */
@@ -240,16 +270,15 @@ public final class SolverBench {
                 for (String name : solvers) {
                     progress.setMessage(name + " / batch " + b);
                     boolean isLatent = LatentSolverRegistry.contains(name);
-                    // unit costs measured again for every row, just before its solve: a shared machine's speed drifts
-                    // by 10-30% over minutes, and the ratio must compare the solve with the network at the same time
-                    UnitCosts units = isLatent ? latentUnits(b, manager) : pixelUnits(b, manager);
+                    Object solver = budgeted(name, isLatent);
                     if (!warm) {
                         // one untimed solve per batch size first: the first solve at a shape pays one-off costs
                         // (allocator growth, JIT, first-touch pages) that are no part of any solver's per-step cost
-                        row(newTable(), name, isLatent, b, units, manager);
+                        measure(newTable(), name, solver, b, isLatent ? latentUnits(b, manager)
+                                : pixelUnits(b, manager), manager);
                         warm = true;
                     }
-                    row(table, name, isLatent, b, units, manager);
+                    measurePairs(table, name, solver, b, manager);
                     progress.step();
                 }
             }
@@ -291,8 +320,66 @@ public final class SolverBench {
                 c.encoderVjpMs(), 0, 0), batch, manager);
     }
 
-    private void row(Table table, String name, boolean isLatent, int batch, UnitCosts units, NDManager manager) {
-        measure(table, name, budgeted(name, isLatent), batch, units, manager);
+    /**
+     * Appends one row for {@code solver}: {@link #solves} pairs of unit costs measured just before a solve (a shared
+     * machine's speed drifts, and each ratio must compare a solve with the network at the same time), reduced to
+     * their medians ({@link #medianRow}).
+     */
+    private void measurePairs(Table table, String name, Object solver, int batch, NDManager manager) {
+        boolean isLatent = solver instanceof LatentSolver<?>;
+        Table pairs = newTable();
+        for (int k = 0; k < solves; k++) {
+            measure(pairs, name, solver, batch, isLatent ? latentUnits(batch, manager) : pixelUnits(batch, manager),
+                    manager);
+        }
+        medianRow(table, pairs);
+    }
+
+    /**
+     * Appends to {@code into} one row summarising the rows of {@code pairs} (one solver at one batch size): text and
+     * integer cells from the first row (the counts of a seeded solve do not change between pairs), every decimal cell
+     * the median of its values over the rows that have one (missing when none has), {@code solves} the row count,
+     * and the range of the overhead and in-solve ratios over the rows.
+     */
+    static void medianRow(Table into, Table pairs) {
+        if (pairs.rowCount() == 0) {
+            throw new IllegalArgumentException("no measured pairs to summarise");
+        }
+        for (tech.tablesaw.columns.Column<?> c : into.columns()) {
+            String n = c.name();
+            switch (n) {
+                case "solves" -> into.intColumn(n).append(pairs.rowCount());
+                case "overhead ratio min", "in-solve ratio min", "overhead ratio max", "in-solve ratio max" -> {
+                    DoubleColumn ratio = pairs.doubleColumn(n.substring(0, n.length() - 4));
+                    double v = n.endsWith("min") ? ratio.min() : ratio.max();
+                    if (ratio.countMissing() == ratio.size() || Double.isNaN(v)) {
+                        into.doubleColumn(n).appendMissing();
+                    } else {
+                        into.doubleColumn(n).append(v);
+                    }
+                }
+                default -> {
+                    if (c instanceof DoubleColumn d) {
+                        double[] values = java.util.Arrays.stream(pairs.doubleColumn(n).asDoubleArray())
+                                .filter(x -> !Double.isNaN(x)).sorted().toArray();
+                        if (values.length == 0) {
+                            d.appendMissing();
+                        } else {
+                            int m = values.length;
+                            d.append(m % 2 == 1 ? values[m / 2] : 0.5 * (values[m / 2 - 1] + values[m / 2]));
+                        }
+                    } else if (c instanceof StringColumn sc) {
+                        sc.append(pairs.stringColumn(n).get(0));
+                    } else if (c instanceof IntColumn ic) {
+                        ic.append(pairs.intColumn(n).get(0));
+                    } else if (c instanceof LongColumn lc) {
+                        lc.append(pairs.longColumn(n).get(0));
+                    } else {
+                        throw new IllegalStateException("no summary rule for column '" + n + "' of type " + c.type());
+                    }
+                }
+            }
+        }
     }
 
     /** Refuses a latent solver {@code name} when this bench was made without the latent prior. */
@@ -324,8 +411,7 @@ public final class SolverBench {
         int before = JniUtils.getNumThreads();
         JniUtils.setNumThreads(threadsAt(batch));
         try (ThreadPolicy.Scope explicit = ThreadPolicy.suspend()) {
-            measure(table, label, solver, batch, isLatent ? latentUnits(batch, manager) : pixelUnits(batch, manager),
-                    manager);
+            measurePairs(table, label, solver, batch, manager);
         } finally {
             JniUtils.setNumThreads(before);
         }
@@ -383,6 +469,13 @@ public final class SolverBench {
             table.doubleColumn("peak RSS MB").append(c.peakRssMb());
             table.doubleColumn("psnr").append(psnr);
             table.stringColumn("steps").append(steps);
+            // one pair: its own range (measurePairs summarises several)
+            table.intColumn("solves").append(1);
+            for (String ratio : List.of("overhead ratio", "in-solve ratio")) {
+                double v = table.doubleColumn(ratio).getDouble(table.rowCount() - 1);
+                table.doubleColumn(ratio + " min").append(v);
+                table.doubleColumn(ratio + " max").append(v);
+            }
         }
     }
 

@@ -283,6 +283,62 @@ class BenchTest {
         assertEquals(before, ai.djl.pytorch.jni.JniUtils.getNumThreads(), "the caller's thread count is restored");
     }
 
+    /**
+     * With several (unit costs, solve) pairs per row, each decimal cell is the median of the pairs' values, the
+     * counts are the first pair's, and the ratios' range is kept: three pairs with overhead ratios 1.0, 1.6, 1.1 give
+     * 1.1 with range 1.0-1.6; a ratio missing in one pair is the median of the others.
+     */
+    @Test
+    void severalPairsPerRowGiveMediansAndTheRatiosRange() {
+        Table pairs = SolverBench.newTable();
+        double[] overhead = {1.0, 1.6, 1.1};
+        double[] inSolve = {1.2, Double.NaN, 1.1};
+        double[] seconds = {3.0, 5.0, 4.0};
+        for (int k = 0; k < 3; k++) {
+            appendRow(pairs, "dds", 1, 2.0, overhead[k]);
+            pairs.doubleColumn("in-solve ratio").set(k, inSolve[k]);
+            pairs.doubleColumn("seconds").set(k, seconds[k]);
+            pairs.longColumn("nfe").set(k, 25L);
+        }
+        Table row = SolverBench.newTable();
+        SolverBench.medianRow(row, pairs);
+        assertEquals(1, row.rowCount());
+        assertEquals(1.1, row.doubleColumn("overhead ratio").getDouble(0), 0.0);
+        assertEquals(1.0, row.doubleColumn("overhead ratio min").getDouble(0), 0.0);
+        assertEquals(1.6, row.doubleColumn("overhead ratio max").getDouble(0), 0.0);
+        assertEquals(1.15, row.doubleColumn("in-solve ratio").getDouble(0), 1e-15, "median of the two present");
+        assertEquals(1.1, row.doubleColumn("in-solve ratio min").getDouble(0), 0.0);
+        assertEquals(1.2, row.doubleColumn("in-solve ratio max").getDouble(0), 0.0);
+        assertEquals(4.0, row.doubleColumn("seconds").getDouble(0), 0.0);
+        assertEquals(25L, row.longColumn("nfe").getLong(0));
+        assertEquals(3, row.intColumn("solves").getInt(0));
+        assertEquals("dds", row.stringColumn("solver").get(0));
+        assertThrows(IllegalArgumentException.class, () -> SolverBench.medianRow(SolverBench.newTable(),
+                SolverBench.newTable()));
+    }
+
+    /** A row measured with three pairs says so, and its ratio lies within the range it reports. */
+    @Test
+    void aRowOfThreePairsReportsItsCountAndRange() {
+        NoiseSchedule s = NoiseSchedule.ddpmLinear();
+        SolverBench bench = new SolverBench(GaussianPrior.isotropic(s, new Shape(1, 32, 32), new double[1024], 1.0),
+                null, org.diffinv.data.FashionMnist.load(org.diffinv.data.FashionMnist.Split.TEST),
+                org.diffinv.experiments.Tasks.get("sr4-avgpool"), 5, 0, 1).withSolves(3);
+        assertEquals(3, bench.solves());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> bench.withSolves(0)).getMessage()
+                .contains("solves must be >= 1 (pairs of unit costs and a solve per row), got 0"));
+        try (NDManager m = NDManager.newBaseManager()) {
+            Table t = SolverBench.newTable();
+            bench.append(t, "ddrm", SolverRegistry.paper("ddrm", s, TaskKind.SUPER_RESOLUTION), 1, m);
+            assertEquals(1, t.rowCount());
+            assertEquals(3, t.intColumn("solves").getInt(0));
+            double r = t.doubleColumn("overhead ratio").getDouble(0);
+            assertTrue(t.doubleColumn("overhead ratio min").getDouble(0) <= r
+                    && r <= t.doubleColumn("overhead ratio max").getDouble(0), t.print());
+            assertEquals(0, org.diffinv.metrics.ProcessMemory.liveArrays(m), "the pairs leave no array behind");
+        }
+    }
+
     @Test
     void stepBudgetShortensGridsAndStepParametersOnly() {
         NoiseSchedule s = NoiseSchedule.ddpmLinear();
@@ -348,6 +404,13 @@ class BenchTest {
         t.doubleColumn("ratio beyond operator").append(ratio);
         t.doubleColumn("images per second").append(imagesPerSecond);
         t.stringColumn("steps").append("-");
+        t.intColumn("solves").append(1);
+        for (String c : List.of("overhead ratio min", "overhead ratio max")) {
+            t.doubleColumn(c).append(ratio);
+        }
+        for (String c : List.of("in-solve ratio min", "in-solve ratio max")) {
+            t.doubleColumn(c).append(1.0);
+        }
     }
 
     @Test
@@ -380,6 +443,11 @@ class BenchTest {
                 .contains("memorySteps must be >= 10, got 9"));
         assertEquals(4000, smoke.withMemorySteps(4000).memorySteps());
         assertEquals(smoke.maxSteps(), smoke.withMemorySteps(4000).maxSteps(), "only the memory steps change");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> smoke.withSolves(0)).getMessage()
+                .contains("solves must be >= 1 (pairs of unit costs and a solve per row), got 0"));
+        assertEquals(5, smoke.withSolves(5).solves());
+        assertEquals(1, smoke.solves(), "one pair per row by default");
+        assertEquals(smoke.memorySteps(), smoke.withSolves(5).memorySteps(), "only the pairs change");
     }
 
     @Test
