@@ -7,14 +7,16 @@ on the export the kit writes:
     environment/kit bench --only torch-export                  # results/bench/torch-export/
     python -m venv /tmp/torchvenv && /tmp/torchvenv/bin/pip install torch==2.5.1 numpy
     /tmp/torchvenv/bin/python environment/bench/torch_eager.py results/bench/torch-export \
-        --batch 1,16 --threads 1,2 --warmup 3 --repeat 15 [--kit results/bench/network-quick.csv]
+        --batch 1,16 --threads 1,2 --warmup 3 --repeat 15 [--kit results/bench/network-quick.csv] [--scaling]
 
 It rebuilds the kit's UNet (org.diffinv.nn.UNet, ResBlock, AttentionBlock, GroupNorm, TimeEmbedding) in idiomatic
 PyTorch (nn.GroupNorm, F.silu, nn.Conv2d, nn.Linear, attention written out as in the kit), loads the exported
 weights by name, checks that its output on the exported input matches the kit's to 1e-5, counts the aten operations
 of one forward, and times forward and forward + backward to x_t with the kit's protocol (fresh seeded inputs made
 outside the timed region; warm-up, then the median of the timed calls; forward without gradient recording).
-Writes torch-eager.csv next to the export; with --kit, prints the kit/PyTorch ratio per row of the kit's network CSV.
+Writes torch-eager.csv next to the export; with --kit, prints the kit/PyTorch ratio per row of the kit's network CSV;
+with --scaling, also times the largest batch split in two halves on two single-threaded Python threads and prints
+every batch speed-up over batch 1 at one thread (what bounds the bench's batch speed-up for a network-bound solver).
 
 Block-wise medians of two separate processes drift with the shared machine; the paired comparison is the kit's own:
 
@@ -281,6 +283,54 @@ def serve(model, single, t_value):
         print(once(call, model, [int(parts[1])] + single, t_value, gen), flush=True)
 
 
+def split_in_two(call, model, shape, t_value, warmup, repeat):
+    """The batch of shape[0] images as two halves on two Python threads at one torch thread each (data parallelism
+    instead of intra-op threads; torch releases the GIL inside its kernels): median and min milliseconds."""
+    import threading
+    torch.set_num_threads(1)
+    gens = [torch.Generator().manual_seed(2), torch.Generator().manual_seed(3)]
+    half = [shape[0] // 2] + list(shape[1:])
+    nanos = []
+    for r in range(-warmup, repeat):
+        out = [0, 0]
+
+        def work(i):
+            out[i] = once(call, model, half, t_value, gens[i])
+
+        t0 = time.perf_counter_ns()
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        if r >= 0:
+            nanos.append(time.perf_counter_ns() - t0)
+    nanos.sort()
+    return statistics.median(nanos) / 1e6, nanos[0] / 1e6
+
+
+def scaling(model, single, t_value, rows, batch, warmup, repeat):
+    """--scaling: the split-batch rows, then per call the speed-up of every row over batch 1 at one thread (images
+    per second against images per second), the bound of the kit's batch speed-up target for a network-bound solver."""
+    extra = []
+    for call in ("forward", "forward + backward to x_t"):
+        med, mn = split_in_two(call, model, [batch] + single, t_value, warmup, repeat)
+        extra.append({"call": call, "batch": batch, "threads": "2 x 1 (split)", "median ms": round(med, 3),
+                      "min ms": round(mn, 3), "repeats": repeat, "aten ops": ""})
+        print(f"{call:28s} batch {batch:3d} as two halves on two 1-thread Python threads: median {med:8.2f} ms")
+    for call in ("forward", "forward + backward to x_t"):
+        base = [r for r in rows if r["call"] == call and r["batch"] == 1 and r["threads"] == 1]
+        if not base:
+            print("--scaling needs batch 1 at 1 thread among --batch and --threads")
+            break
+        for r in rows + extra:
+            if r["call"] == call and r["batch"] > 1:
+                speedup = r["batch"] * base[0]["median ms"] / r["median ms"]
+                print(f"speed-up {call:28s} batch {r['batch']:3d} threads {r['threads']}: {speedup:.2f}x over "
+                      f"batch 1 at 1 thread")
+    return extra
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("export_dir")
@@ -289,6 +339,8 @@ def main():
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--repeat", type=int, default=15)
     ap.add_argument("--kit", help="the kit's network CSV (environment/kit bench --only network) to compare with")
+    ap.add_argument("--scaling", action="store_true", help="also time the largest batch split in two halves on two "
+                    "single-threaded Python threads, and print each batch speed-up over batch 1 at one thread")
     ap.add_argument("--serve", action="store_true", help="answer timing requests on stdin (used by the kit's "
                     "paired comparison, environment/kit bench --only torch)")
     a = ap.parse_args()
@@ -323,6 +375,8 @@ def main():
                 rows.append({"call": call, "batch": b, "threads": th, "median ms": round(med, 3),
                              "min ms": round(mn, 3), "repeats": a.repeat, "aten ops": ops if call == "forward" else ""})
                 print(f"{call:28s} batch {b:3d} threads {th}: median {med:8.2f} ms  (min {mn:.2f})")
+    if a.scaling:
+        rows += scaling(model, single, meta["t"], rows, max(int(s) for s in a.batch.split(",")), a.warmup, a.repeat)
     out = os.path.join(a.export_dir, "torch-eager.csv")
     with open(out, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
