@@ -17,7 +17,11 @@ import java.util.List;
  *   list                                         tasks, solvers and priors
  *   solve --task T --method M [--prior P] [--images 0-7] [--seed S] [--mode smoke|quick|full]
  *   posterior [--solvers a,b] [--mode smoke|quick|full] [--seed S]
+ *   plan --tasks T1,T2 [--methods a,b|all] [--images N]
  * </pre>
+ * {@code plan} prints the network-time floor of running those methods at their paper defaults on N images of each
+ * task as the experiment runner does (one batch per task), before running anything
+ * ({@link org.diffinv.bench.NetworkFloor}); written to {@code results/plan/plan.csv}.
  * Results (CSV, PNG) go under {@code results/solve} and {@code results/posterior} ({@link Results}).
  */
 public final class KitCli {
@@ -36,6 +40,7 @@ public final class KitCli {
                 case "posterior" -> posterior(Arrays.copyOfRange(args, 1, args.length));
                 case "solve" -> SolveCommand.run(Arrays.copyOfRange(args, 1, args.length));
                 case "bench" -> org.diffinv.bench.BenchCommand.run(Arrays.copyOfRange(args, 1, args.length));
+                case "plan" -> plan(Arrays.copyOfRange(args, 1, args.length));
                 default -> usage("unknown command '" + args[0] + "'");
             }
         } catch (IllegalArgumentException e) {
@@ -47,7 +52,8 @@ public final class KitCli {
     private static void usage(String why) {
         System.err.println("[kit] " + why + "\nusage: list | solve --task T --method M [--prior pixel-unet] "
                 + "[--images 0-7] [--seed S] | posterior [--solvers a,b] [--mode smoke|quick|full] [--seed S] "
-                + "| bench [--mode smoke|quick|full] [--batch 1,16] [--threads 1,2] [--solvers a,b] [--steps N]");
+                + "| bench [--mode smoke|quick|full] [--batch 1,16] [--threads 1,2] [--solvers a,b] [--steps N] "
+                + "| plan --tasks T1,T2 [--methods a,b|all] [--images N]");
         System.exit(2);
     }
 
@@ -68,6 +74,64 @@ public final class KitCli {
         System.out.println("Priors (data/checkpoints):");
         System.out.println("  pixel-unet   the pixel eps-UNet on 32x32 Fashion-MNIST (DDPM linear schedule, T = 1000)");
         System.out.println("  latent-unet  the prompt-conditioned latent eps-UNet with its KL autoencoder (latent solvers)");
+    }
+
+    /**
+     * {@code kit plan}: the network-time floor of a run before running it ({@link org.diffinv.bench.NetworkFloor}),
+     * e.g. 02-solvers' full mode: {@code plan --tasks sr4-bicubic,gaussian-deblur,inpaint-box --images 100}.
+     */
+    static void plan(String[] args) {
+        List<Task> tasks = null;
+        List<String> methods = SolverRegistry.names();
+        int images = 100;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--tasks" -> {
+                    tasks = new ArrayList<>();
+                    for (String t : value(args, ++i, "--tasks").split(",")) {
+                        tasks.add(Tasks.get(t.trim()));
+                    }
+                }
+                case "--methods" -> {
+                    String v = value(args, ++i, "--methods");
+                    methods = v.equals("all") ? SolverRegistry.names() : Arrays.asList(v.split(","));
+                }
+                case "--images" -> {
+                    String v = value(args, ++i, "--images");
+                    try {
+                        images = Integer.parseInt(v.trim());
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("--images takes an integer, got '" + v + "'");
+                    }
+                }
+                default -> throw new IllegalArgumentException("unknown option '" + args[i]
+                        + "' for plan (expected --tasks T1,T2, --methods a,b|all, --images N)");
+            }
+        }
+        if (tasks == null) {
+            throw new IllegalArgumentException("plan needs --tasks T1,T2 (known: " + Tasks.all().stream()
+                    .map(Task::name).toList() + ")");
+        }
+        if (images < 1) {
+            throw new IllegalArgumentException("--images must be >= 1, got " + images);
+        }
+        ai.djl.engine.Engine.getInstance(); // loads the native library before the thread count is read
+        int configured = Integer.getInteger("ai.djl.pytorch.num_threads", Runtime.getRuntime().availableProcessors());
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            org.diffinv.priors.UNetEpsPrior pixel = org.diffinv.priors.UNetEpsPrior.load(m);
+            ai.djl.ndarray.types.Shape single = new ai.djl.ndarray.types.Shape(pixel.config().inChannels(),
+                    pixel.config().imageSize(), pixel.config().imageSize());
+            org.diffinv.bench.NetworkFloor.UnitTimes units = org.diffinv.bench.NetworkFloor.measure(pixel, single,
+                    images, configured, 1, 3, m);
+            System.out.printf("[kit] per image at batch %d, %d threads: forward %.3f ms, forward + backward %.3f ms%n",
+                    units.batch(), units.threads(), units.forwardMs(), units.vjpMs());
+            Table floor = org.diffinv.bench.NetworkFloor.table(pixel, single, tasks, methods, images, units, m);
+            System.out.println(floor.printAll());
+            double total = org.diffinv.bench.NetworkFloor.total(floor);
+            System.out.printf("[kit] network-time floor: %.0f s (%.2f h) for the counted methods%n", total,
+                    total / 3600);
+            System.out.println("[kit] wrote " + Results.forRun("plan").saveCsv("plan.csv", floor));
+        }
     }
 
     /** {@code kit posterior}: the exact-posterior benchmark. */
