@@ -115,17 +115,27 @@ public final class KitCli {
         if (images < 1) {
             throw new IllegalArgumentException("--images must be >= 1, got " + images);
         }
+        org.diffinv.bench.NetworkFloor.requireKnown(methods); // before any network loads
         ai.djl.engine.Engine.getInstance(); // loads the native library before the thread count is read
         int configured = Integer.getInteger("ai.djl.pytorch.num_threads", Runtime.getRuntime().availableProcessors());
         try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
             org.diffinv.priors.UNetEpsPrior pixel = org.diffinv.priors.UNetEpsPrior.load(m);
             ai.djl.ndarray.types.Shape single = new ai.djl.ndarray.types.Shape(pixel.config().inChannels(),
                     pixel.config().imageSize(), pixel.config().imageSize());
-            org.diffinv.bench.NetworkFloor.UnitTimes units = org.diffinv.bench.NetworkFloor.measure(pixel, single,
-                    images, configured, 1, 3, m);
+            org.diffinv.solvers.LatentPrior latent = methods.stream()
+                    .anyMatch(org.diffinv.solvers.LatentSolverRegistry::contains)
+                    ? org.diffinv.solvers.LatentPrior.shipped(m, "") : null;
+            org.diffinv.bench.NetworkFloor.UnitTimes units = org.diffinv.bench.NetworkFloor.measure(pixel, latent,
+                    single, images, configured, 1, 3, m);
             System.out.printf("[kit] per image at batch %d, %d threads: forward %.3f ms, forward + backward %.3f ms%n",
                     units.batch(), units.threads(), units.forwardMs(), units.vjpMs());
-            Table floor = org.diffinv.bench.NetworkFloor.table(pixel, single, tasks, methods, images, units, m);
+            if (units.hasLatent()) {
+                System.out.printf("[kit] latent, per image: UNet %.3f / %.3f ms, decoder %.3f / %.3f ms, encoder %.3f "
+                                + "/ %.3f ms (forward / forward + backward)%n", units.latentForwardMs(),
+                        units.latentVjpMs(), units.decoderMs(), units.decoderVjpMs(), units.encoderMs(),
+                        units.encoderVjpMs());
+            }
+            Table floor = org.diffinv.bench.NetworkFloor.table(pixel, latent, single, tasks, methods, images, units, m);
             System.out.println(floor.printAll());
             double total = org.diffinv.bench.NetworkFloor.total(floor);
             System.out.printf("[kit] network-time floor: %.0f s (%.2f h) for the counted methods%n", total,

@@ -30,7 +30,7 @@ class NetworkFloorTest {
         EpsPrior pixel = GaussianPrior.isotropic(s, IMAGE, new double[1024], 1.0);
         NetworkFloor.UnitTimes units = new NetworkFloor.UnitTimes(10, 2, 3.0, 7.0);
         try (NDManager m = NDManager.newBaseManager()) {
-            Table t = NetworkFloor.table(pixel, IMAGE, List.of(Tasks.get("sr4-bicubic"), Tasks.get("motion-deblur")),
+            Table t = NetworkFloor.table(pixel, null, IMAGE, List.of(Tasks.get("sr4-bicubic"), Tasks.get("motion-deblur")),
                     List.of("pigdm", "ddrm", "ldps"), 10, units, m);
             assertEquals(6, t.rowCount());
             assertEquals(100L, t.longColumn("nfe").get(0));
@@ -39,7 +39,8 @@ class NetworkFloorTest {
             assertEquals(20L, t.longColumn("nfe").get(1));
             assertEquals(0L, t.longColumn("vjp").get(1));
             assertEquals(10 * 20 * 3.0 / 1e3, t.doubleColumn("floor seconds").get(1), 1e-9);
-            assertTrue(t.stringColumn("note").get(2).startsWith("latent method"), t.stringColumn("note").get(2));
+            assertTrue(t.stringColumn("note").get(2).startsWith("latent method: not counted (no latent prior given)"),
+                    t.stringColumn("note").get(2));
             assertTrue(t.doubleColumn("floor seconds").isMissing(2));
             // motion blur is linear, not SVD: ΠGDM and DDRM refuse it, naming the tier
             assertTrue(t.stringColumn("note").get(4).startsWith("refused: ddrm needs an operator of tier"),
@@ -47,9 +48,9 @@ class NetworkFloorTest {
             assertTrue(t.stringColumn("note").get(3).startsWith("refused: pigdm needs an operator of tier"),
                     t.stringColumn("note").get(3));
             assertEquals(7.0 + 0.6, NetworkFloor.total(t), 1e-9, "refused and latent rows add nothing");
-            assertThrows(IllegalArgumentException.class, () -> NetworkFloor.table(pixel, IMAGE,
+            assertThrows(IllegalArgumentException.class, () -> NetworkFloor.table(pixel, null, IMAGE,
                     List.of(Tasks.get("sr4-bicubic")), List.of("dsp"), 10, units, m));
-            assertThrows(IllegalArgumentException.class, () -> NetworkFloor.table(pixel, IMAGE,
+            assertThrows(IllegalArgumentException.class, () -> NetworkFloor.table(pixel, null, IMAGE,
                     List.of(Tasks.get("sr4-bicubic")), List.of("dps"), 0, units, m));
             assertEquals(0, org.diffinv.metrics.ProcessMemory.liveArrays(m), "counting leaves no array behind");
         }
@@ -75,6 +76,32 @@ class NetworkFloorTest {
                 assertEquals(a.nfe(), b.nfe(), name + ": NFE");
                 assertEquals(a.vjp(), b.vjp(), name + ": VJP");
             }
+        }
+    }
+
+    /**
+     * Latent methods are counted on the shipped latent prior with an analytic noise predictor and the real
+     * autoencoder, and priced per call kind: PSLD at its paper defaults makes 1,000 latent-UNet VJPs and back-propagates
+     * the decoder at each (and the encoder for its gluing term); ReSample, which stops on its loss, is not counted.
+     */
+    @Test
+    void latentMethodsArePricedPerCallKindAndReSampleIsNotCounted() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            org.diffinv.solvers.LatentPrior latent = org.diffinv.solvers.LatentPrior.shipped(m, "");
+            EpsPrior pixel = GaussianPrior.isotropic(NoiseSchedule.ddpmLinear(), IMAGE, new double[1024], 1.0);
+            NetworkFloor.UnitTimes units = new NetworkFloor.UnitTimes(10, 2, 3.0, 7.0, 1.0, 2.0, 0.5, 1.5, 0.25, 0.75);
+            Table t = NetworkFloor.table(pixel, latent, IMAGE, List.of(Tasks.get("sr4-bicubic")),
+                    List.of("psld", "resample"), 10, units, m);
+            Cost c = NetworkFloor.count(org.diffinv.solvers.LatentSolverRegistry.paper("psld", latent.eps().schedule(),
+                    Tasks.get("sr4-bicubic").kind()), Tasks.get("sr4-bicubic"), NetworkFloor.analytic(latent), IMAGE, m);
+            assertEquals(1000L, c.nfe());
+            assertEquals(1000L, c.vjp());
+            assertTrue(c.decoderVjps() >= 1000 && c.encoderCalls() >= 1000, c.toString());
+            double expected = 10 * new SolverBench.UnitCosts(1.0, 2.0, 0.5, 1.5, 0.25, 0.75, 0, 0).expectedMs(c) / 1e3;
+            assertEquals(expected, t.doubleColumn("floor seconds").get(0), 1e-9);
+            assertEquals(c.decoderCalls(), t.longColumn("decoder calls").get(0));
+            assertTrue(t.stringColumn("note").get(1).startsWith("not counted: its inner loop stops"),
+                    t.stringColumn("note").get(1));
         }
     }
 }
