@@ -135,43 +135,38 @@ public final class NetworkFloor {
                 StringColumn.create("task"), StringColumn.create("method"), LongColumn.create("nfe"),
                 LongColumn.create("vjp"), LongColumn.create("decoder calls"), LongColumn.create("encoder calls"),
                 DoubleColumn.create("floor seconds"), StringColumn.create("note"));
-        int before = JniUtils.getNumThreads();
-        try {
-            for (Task task : tasks) {
-                for (String name : methods) {
-                    t.stringColumn("task").append(task.name());
-                    t.stringColumn("method").append(name);
-                    boolean isLatent = LatentSolverRegistry.contains(name);
-                    if (isLatent && latentCounting == null) {
-                        missing(t, "latent method: not counted (no latent prior given)");
-                        continue;
-                    }
-                    if (DATA_DEPENDENT.contains(name)) {
-                        missing(t, "not counted: its inner loop stops on its own loss, so its count depends on the data");
-                        continue;
-                    }
-                    Cost c;
-                    try {
-                        c = isLatent
-                                ? count(LatentSolverRegistry.paper(name, latent.eps().schedule(), task.kind()), task,
-                                        latentCounting, single, manager)
-                                : count(SolverRegistry.paper(name, pixel.schedule(), task.kind()), task, counting,
-                                        single, manager);
-                    } catch (IllegalArgumentException e) {
-                        missing(t, "refused: " + e.getMessage());
-                        continue;
-                    }
-                    t.longColumn("nfe").append(c.nfe());
-                    t.longColumn("vjp").append(c.vjp());
-                    t.longColumn("decoder calls").append(c.decoderCalls());
-                    t.longColumn("encoder calls").append(c.encoderCalls());
-                    t.doubleColumn("floor seconds").append(images * (isLatent ? units.latent() : units.pixel())
-                            .expectedMs(c) / 1e3);
-                    t.stringColumn("note").append("");
+        for (Task task : tasks) {
+            for (String name : methods) {
+                t.stringColumn("task").append(task.name());
+                t.stringColumn("method").append(name);
+                boolean isLatent = LatentSolverRegistry.contains(name);
+                if (isLatent && latentCounting == null) {
+                    missing(t, "latent method: not counted (no latent prior given)");
+                    continue;
                 }
+                if (DATA_DEPENDENT.contains(name)) {
+                    missing(t, "not counted: its inner loop stops on its own loss, so its count depends on the data");
+                    continue;
+                }
+                Cost c;
+                try {
+                    c = isLatent
+                            ? count(LatentSolverRegistry.paper(name, latent.eps().schedule(), task.kind()), task,
+                                    latentCounting, single, manager)
+                            : count(SolverRegistry.paper(name, pixel.schedule(), task.kind()), task, counting,
+                                    single, manager);
+                } catch (IllegalArgumentException e) {
+                    missing(t, "refused: " + e.getMessage());
+                    continue;
+                }
+                t.longColumn("nfe").append(c.nfe());
+                t.longColumn("vjp").append(c.vjp());
+                t.longColumn("decoder calls").append(c.decoderCalls());
+                t.longColumn("encoder calls").append(c.encoderCalls());
+                t.doubleColumn("floor seconds").append(images * (isLatent ? units.latent() : units.pixel())
+                        .expectedMs(c) / 1e3);
+                t.stringColumn("note").append("");
             }
-        } finally {
-            JniUtils.setNumThreads(before);
         }
         return t;
     }

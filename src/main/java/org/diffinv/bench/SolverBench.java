@@ -365,8 +365,7 @@ public final class SolverBench {
                         if (values.length == 0) {
                             d.appendMissing();
                         } else {
-                            int m = values.length;
-                            d.append(m % 2 == 1 ? values[m / 2] : 0.5 * (values[m / 2 - 1] + values[m / 2]));
+                            d.append(Timer.median(values));
                         }
                     } else if (c instanceof StringColumn sc) {
                         sc.append(pairs.stringColumn(n).get(0));

@@ -39,6 +39,12 @@ final class Timer {
         return n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
     }
 
+    /** The median of sorted values. */
+    static double median(double[] sorted) {
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+    }
+
     /** The median run time in milliseconds. */
     static double medianMs(int warmup, int repeat, NDManager manager, Function<NDManager, Runnable> prepare) {
         return median(nanos(warmup, repeat, manager, prepare)) / 1e6;

@@ -19,6 +19,7 @@ import java.util.List;
  *   posterior [--solvers a,b] [--mode smoke|quick|full] [--seed S]
  *   plan --tasks T1,T2 [--methods a,b|all] [--images N]
  * </pre>
+ * ({@code plan}'s methods: every pixel method by default, {@code all} adds the latent ones.)
  * {@code plan} prints the network-time floor of running those methods at their paper defaults on N images of each
  * task as the experiment runner does (one batch per task), before running anything
  * ({@link org.diffinv.bench.NetworkFloor}); written to {@code results/plan/plan.csv}.
@@ -94,7 +95,7 @@ public final class KitCli {
                 }
                 case "--methods" -> {
                     String v = value(args, ++i, "--methods");
-                    methods = v.equals("all") ? SolverRegistry.names() : Arrays.asList(v.split(","));
+                    methods = v.equals("all") ? org.diffinv.bench.Bench.allSolvers() : Arrays.asList(v.split(","));
                 }
                 case "--images" -> {
                     String v = value(args, ++i, "--images");
